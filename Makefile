@@ -1,0 +1,43 @@
+# The two commands a fresh clone needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint install dev-install conformance bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev-install: $(VENV)/.dev-installed
+
+## run: set everything up from a fresh clone and serve on 127.0.0.1:$(PORT) (development mode, SQLite)
+run: install
+	KINABASE_ENV=development $(BIN)/kinabase-m365 db upgrade
+	KINABASE_ENV=development $(BIN)/kinabase-m365 demo
+	KINABASE_ENV=development $(BIN)/kinabase-m365 serve --port $(PORT)
+
+## lint: ruff and mypy
+lint: dev-install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## test: lint, then the whole suite (SQLite, plus PostgreSQL when TEST_DATABASE_URL is set)
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
