@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
@@ -63,7 +63,7 @@ def issue_token(session: Session, org_id: int, label: str = "") -> IssuedToken:
 
 
 def verify_token(session: Session, secret: str) -> ProvisioningToken | None:
-    """The live token this secret belongs to, or None (unknown or revoked)."""
+    """The live token this secret belongs to, or None (unknown or revoked). Reads only."""
     digest = hash_token(secret)
     record = session.scalars(
         select(ProvisioningToken).where(ProvisioningToken.token_hash == digest)
@@ -72,10 +72,22 @@ def verify_token(session: Session, secret: str) -> ProvisioningToken | None:
         return None
     if record.revoked_at is not None:
         return None
-    now = utcnow()
-    if record.last_used_at is None or now - record.last_used_at >= LAST_USED_PRECISION:
-        record.last_used_at = now
     return record
+
+
+def use_is_stale(token: ProvisioningToken) -> bool:
+    """Whether the token's last use is older than the precision it is recorded with."""
+    last = token.last_used_at
+    return last is None or utcnow() - last >= LAST_USED_PRECISION
+
+
+def record_use(session: Session, token_id: int) -> None:
+    """Note that the token was used now (callers do it in a short writing transaction)."""
+    session.execute(
+        update(ProvisioningToken)
+        .where(ProvisioningToken.id == token_id)
+        .values(last_used_at=utcnow())
+    )
 
 
 def list_tokens(session: Session, org_id: int) -> list[ProvisioningToken]:

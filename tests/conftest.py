@@ -13,6 +13,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from kinabase.accounts import create_organisation
 from kinabase.database import make_engine, make_sessionmakers
+from kinabase.provisioning_tokens import issue_token
 from kinabase_m365 import create_app, migrate
 from kinabase_m365.database import get_database
 from kinabase_m365.schema import metadata
+from tests.scim_client import ScimClient
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -149,3 +153,42 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 counts[backend] += 1
     summary = ", ".join(f"{backend}: {count} passed" for backend, count in counts.items())
     terminalreporter.write_line(f"database tests by engine: {summary}")
+
+
+@dataclass
+class Provisioned:
+    """An organisation with a SCIM token, and a client that uses it."""
+
+    org_id: int
+    scim: ScimClient
+
+
+def provision_organisation(engine: Engine, client: FlaskClient, seats: int = 25) -> Provisioned:
+    """Create an organisation and a token for it, committed."""
+    _, write_sessions = make_sessionmakers(engine)
+    with write_sessions() as session:
+        organisation = create_organisation(session, "Acme", licence_seats=seats)
+        secret = issue_token(session, organisation.id, "tests").secret
+        org_id = organisation.id
+        session.commit()
+    return Provisioned(org_id=org_id, scim=ScimClient(client, secret))
+
+
+@pytest.fixture
+def acme(engine: Engine, client: FlaskClient) -> Provisioned:
+    """Organisation "Acme" (25 seats) with a SCIM client."""
+    return provision_organisation(engine, client)
+
+
+@pytest.fixture
+def globex(engine: Engine, client: FlaskClient) -> Provisioned:
+    """A second organisation, for isolation tests."""
+    return provision_organisation(engine, client)
+
+
+@pytest.fixture
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A reading session for checking what requests wrote (expire_all() between requests)."""
+    read_sessions, _ = make_sessionmakers(engine)
+    with read_sessions() as session:
+        yield session

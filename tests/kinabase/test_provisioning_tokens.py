@@ -10,7 +10,9 @@ from kinabase.provisioning_tokens import (
     ProvisioningToken,
     hash_token,
     issue_token,
+    record_use,
     revoke_token,
+    use_is_stale,
     verify_token,
 )
 
@@ -35,7 +37,10 @@ def test_verification_finds_the_organisation_and_records_use(session: Session) -
     verified = verify_token(session, issued.secret)
 
     assert verified is not None and verified.org_id == acme.id
-    assert verified.last_used_at is not None
+    assert use_is_stale(verified)
+    record_use(session, verified.id)
+    session.refresh(verified)
+    assert verified.last_used_at is not None and not use_is_stale(verified)
     assert verify_token(session, issued.secret + "x") is None
     assert verify_token(session, "") is None
 
