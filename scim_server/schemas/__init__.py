@@ -1,0 +1,8 @@
+"""The SCIM schema documents, served as-is by discovery (RFC 7643 §5, §6, §7, §8.7).
+
+`user.json`, `group.json` and `enterprise-user.json` are the schemas of /Schemas;
+`resource-types.json` is /ResourceTypes; `service-provider-config.json` is
+/ServiceProviderConfig (its `filter.maxResults` is replaced by the configured page size);
+`common-attributes.json` describes `id`, `externalId`, `meta` and `schemas`, which RFC 7643 §3.1
+defines outside any schema, and is therefore not served.
+"""
