@@ -1,0 +1,32 @@
+"""Domain errors: a rule of the Kinabase model refused a change, and nothing was written."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A change that the Kinabase model does not allow."""
+
+
+class NotFound(DomainError):
+    """The object does not exist in this organisation."""
+
+
+class LicenceExhausted(DomainError):
+    """Activating one more user would exceed the organisation's licence seats."""
+
+    def __init__(self, seats: int, in_use: int) -> None:
+        self.seats = seats
+        self.in_use = in_use
+        super().__init__(f"licence allocation exhausted: {in_use} of {seats} seats in use")
+
+
+class EmailInUse(DomainError):
+    """Another user of the organisation already has this email address."""
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+        super().__init__(f"another user of this organisation already has the email {email!r}")
+
+
+class InvalidSetting(DomainError):
+    """A settings change that would leave the organisation in an unusable state."""

@@ -1,0 +1,87 @@
+"""Organisations: the tenant boundary of every row, with licence seats and sign-in settings."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kinabase.base import Base, UtcDateTime, utcnow
+from kinabase.errors import InvalidSetting, NotFound
+
+
+class FileStorageProvider(enum.StrEnum):
+    """Where the organisation's new files are stored."""
+
+    BUILTIN = "builtin"
+    SHAREPOINT = "sharepoint"
+
+
+class Organisation(Base):
+    """A Kinabase organisation (one customer), bound to at most one Entra tenant."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("licence_seats >= 0", name="seats_not_negative"),
+        CheckConstraint(
+            "password_sign_in OR microsoft_sign_in", name="at_least_one_sign_in_method"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    licence_seats: Mapped[int] = mapped_column(Integer, default=25)
+    password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    microsoft_sign_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    entra_tenant_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    file_storage_provider: Mapped[FileStorageProvider] = mapped_column(
+        Enum(
+            FileStorageProvider,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=FileStorageProvider.BUILTIN,
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+def get_organisation(session: Session, org_id: int) -> Organisation:
+    """The organisation with this id, or NotFound."""
+    organisation = session.get(Organisation, org_id)
+    if organisation is None:
+        raise NotFound(f"no organisation with id {org_id}")
+    return organisation
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    """Every organisation, oldest first (operators only: this crosses the tenant boundary)."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def find_organisation_by_tenant(session: Session, tenant_id: str) -> Organisation | None:
+    """The organisation bound to this Entra tenant id, if any."""
+    return session.scalars(
+        select(Organisation).where(Organisation.entra_tenant_id == tenant_id.lower())
+    ).one_or_none()
+
+
+def set_sign_in_methods(organisation: Organisation, *, password: bool, microsoft: bool) -> None:
+    """Allow or refuse each sign-in method; at least one must stay allowed."""
+    if not (password or microsoft):
+        raise InvalidSetting("at least one sign-in method must stay allowed")
+    organisation.password_sign_in = password
+    organisation.microsoft_sign_in = microsoft
+
+
+def bind_entra_tenant(session: Session, organisation: Organisation, tenant_id: str) -> None:
+    """Bind the organisation to an Entra tenant; a tenant serves one organisation only."""
+    tenant_id = tenant_id.lower()
+    other = find_organisation_by_tenant(session, tenant_id)
+    if other is not None and other.id != organisation.id:
+        raise InvalidSetting(
+            "this Microsoft 365 tenant is already connected to another organisation"
+        )
+    organisation.entra_tenant_id = tenant_id

@@ -1,0 +1,132 @@
+"""Kinabase users: who they are, their user type, their status and their Microsoft identity."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kinabase.base import Base, UtcDateTime, utcnow
+from kinabase.errors import NotFound
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class UserType(enum.StrEnum):
+    """What a user may administer; roles grant data access separately."""
+
+    USER = "user"
+    BILLING_ADMINISTRATOR = "billing_administrator"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def rank(self) -> int:
+        """Precedence when several sources want a type: Administrator wins over Billing."""
+        return _USER_TYPE_RANK[self]
+
+
+_USER_TYPE_RANK = {
+    UserType.USER: 0,
+    UserType.BILLING_ADMINISTRATOR: 1,
+    UserType.ADMINISTRATOR: 2,
+}
+
+
+class UserStatus(enum.StrEnum):
+    """Invited → active → deactivated. Only active users hold a licence seat."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class User(Base):
+    """A person's Kinabase account within one organisation."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("org_id", "entra_object_id", name="uq_users_org_entra_object_id"),
+        Index("ix_users_org_status", "org_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    display_name: Mapped[str] = mapped_column(String(400), default="")
+    job_title: Mapped[str | None] = mapped_column(String(400))
+    photo_url: Mapped[str | None] = mapped_column(Text)
+    user_type: Mapped[UserType] = mapped_column(_enum(UserType), default=UserType.USER)
+    status: Mapped[UserStatus] = mapped_column(_enum(UserStatus), default=UserStatus.INVITED)
+    entra_object_id: Mapped[str | None] = mapped_column(String(36))
+    user_principal_name: Mapped[str | None] = mapped_column(String(320))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The name shown for the user: display name, else first and last name, else email."""
+        return self.display_name or f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+# Email addresses are unique per organisation whatever their case.
+Index("uq_users_org_email", User.org_id, func.lower(User.email), unique=True)
+
+
+class UserPhoto(Base):
+    """A user's profile photo bytes and where they came from."""
+
+    __tablename__ = "user_photos"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # "uploaded" photos are the user's own choice and are never overwritten by a directory.
+    source: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+def get_user(session: Session, org_id: int, user_id: int) -> User:
+    """The user with this id in this organisation, or NotFound (also for other organisations)."""
+    user = session.scalars(select(User).where(User.org_id == org_id, User.id == user_id)).first()
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def find_user_by_email(session: Session, org_id: int, email: str) -> User | None:
+    """The organisation's user with this email address, compared case-insensitively."""
+    return session.scalars(
+        select(User).where(User.org_id == org_id, func.lower(User.email) == email.lower())
+    ).first()
+
+
+def find_user_by_entra_object_id(session: Session, org_id: int, object_id: str) -> User | None:
+    """The organisation's user linked to this Entra object id."""
+    return session.scalars(
+        select(User).where(User.org_id == org_id, User.entra_object_id == object_id.lower())
+    ).first()
+
+
+def list_users(session: Session, org_id: int) -> list[User]:
+    """The organisation's users, oldest first."""
+    return list(session.scalars(select(User).where(User.org_id == org_id).order_by(User.id)))

@@ -1,0 +1,61 @@
+"""The request-scoped database session: opened on first use, closed at teardown.
+
+The request owns the transaction: handlers commit once when they succeed; anything not committed
+is rolled back when the request ends. Requests that change data (POST, PUT, PATCH, DELETE) get a
+writing session, which on SQLite takes the write lock at BEGIN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kinabase.database import make_engine, make_sessionmakers
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+EXTENSION_KEY = "kinabase.database"
+
+
+@dataclass(frozen=True)
+class Database:
+    """The app's engine and its session factories."""
+
+    engine: Engine
+    read_sessions: sessionmaker[Session]
+    write_sessions: sessionmaker[Session]
+
+
+def init_app(app: Flask, database_url: str) -> Database:
+    """Create the engine for the app and close each request's session at teardown."""
+    engine = make_engine(database_url)
+    read, write = make_sessionmakers(engine)
+    database = Database(engine=engine, read_sessions=read, write_sessions=write)
+    app.extensions[EXTENSION_KEY] = database
+    app.teardown_appcontext(_close_session)
+    return database
+
+
+def get_database(app: Flask | None = None) -> Database:
+    """The Database of the given or current app."""
+    database: Database = (app or current_app).extensions[EXTENSION_KEY]
+    return database
+
+
+def db_session() -> Session:
+    """This request's session (a writing one for requests that change data)."""
+    session: Session | None = g.get("_db_session")
+    if session is None:
+        database = get_database()
+        writing = has_request_context() and request.method in WRITE_METHODS
+        session = (database.write_sessions if writing else database.read_sessions)()
+        g._db_session = session
+    return session
+
+
+def _close_session(exc: BaseException | None) -> None:
+    session: Session | None = g.pop("_db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,132 @@
+"""Settings, read once from environment variables into a frozen, typed object.
+
+Every variable is listed in the README's configuration table. A production start without a
+required variable fails at once with a message that names it; development mode (what `make run`
+asks for) may fall back to an insecure secret and says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///instance/kinabase.db"
+DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+class Environment(enum.StrEnum):
+    """How the service runs: production refuses development defaults."""
+
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+    TEST = "test"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration. Field names match the environment variables, lower-cased."""
+
+    environment: Environment = Environment.PRODUCTION
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = ""
+    log_level: str = "INFO"
+    public_base_url: str = ""
+    scim_max_page_size: int = 1000
+    session_cookie_secure: bool = True
+    microsoft_client_id: str = ""
+    microsoft_client_secret: str = ""
+    microsoft_authority_host: str = "https://login.microsoftonline.com"
+    microsoft_graph_base_url: str = "https://graph.microsoft.com"
+
+    @property
+    def uses_development_secret(self) -> bool:
+        """Whether the insecure development secret is in use."""
+        return self.secret_key == DEVELOPMENT_SECRET_KEY
+
+    @property
+    def microsoft_configured(self) -> bool:
+        """Whether a Microsoft app registration is configured (sign-in, consent, Graph)."""
+        return bool(self.microsoft_client_id and self.microsoft_client_secret)
+
+
+# Environment variable → settings field.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "KINABASE_ENV": "environment",
+    "DATABASE_URL": "database_url",
+    "KINABASE_SECRET_KEY": "secret_key",
+    "LOG_LEVEL": "log_level",
+    "PUBLIC_BASE_URL": "public_base_url",
+    "SCIM_MAX_PAGE_SIZE": "scim_max_page_size",
+    "SESSION_COOKIE_SECURE": "session_cookie_secure",
+    "MICROSOFT_CLIENT_ID": "microsoft_client_id",
+    "MICROSOFT_CLIENT_SECRET": "microsoft_client_secret",
+    "MICROSOFT_AUTHORITY_HOST": "microsoft_authority_host",
+    "MICROSOFT_GRAPH_BASE_URL": "microsoft_graph_base_url",
+}
+_VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
+
+
+def load_settings(
+    environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Settings from the environment, then `overrides` (keyed by field name), then validated."""
+    values: dict[str, Any] = {}
+    fields = {field.name: field for field in dataclasses.fields(Settings)}
+    for variable, name in ENVIRONMENT_VARIABLES.items():
+        raw = environ.get(variable)
+        if raw is not None and raw != "":
+            values[name] = _convert(variable, fields[name].type, raw)
+    for name, value in (overrides or {}).items():
+        if name not in fields:
+            raise SettingsError(f"unknown setting {name!r}")
+        values[name] = value
+    settings = Settings(**values)
+    return _validated(settings)
+
+
+def _convert(variable: str, type_name: Any, raw: str) -> Any:
+    type_name = str(type_name)
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "bool":
+            return _parse_bool(raw)
+        if type_name == "Environment":
+            return Environment(raw.lower())
+    except ValueError:
+        raise SettingsError(f"{variable} has an invalid value: {raw!r}") from None
+    return raw
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def _validated(settings: Settings) -> Settings:
+    if not settings.secret_key:
+        if settings.environment is Environment.PRODUCTION:
+            raise SettingsError(
+                "KINABASE_SECRET_KEY is required in production "
+                "(set KINABASE_ENV=development to run with an insecure development secret)"
+            )
+        settings = dataclasses.replace(settings, secret_key=DEVELOPMENT_SECRET_KEY)
+    elif settings.environment is Environment.PRODUCTION and settings.uses_development_secret:
+        raise SettingsError("KINABASE_SECRET_KEY must not be the development secret in production")
+    if settings.scim_max_page_size < 1:
+        raise SettingsError("SCIM_MAX_PAGE_SIZE must be at least 1")
+    for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
+        if not getattr(settings, name).startswith("https://"):
+            raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")
+    return settings

@@ -1,0 +1,50 @@
+"""Settings come from the environment; missing or malformed ones fail at start, by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from kinabase_m365.settings import (
+    DEFAULT_DATABASE_URL,
+    Environment,
+    SettingsError,
+    load_settings,
+)
+
+
+def test_production_requires_a_secret_key_and_names_the_variable() -> None:
+    with pytest.raises(SettingsError, match="KINABASE_SECRET_KEY"):
+        load_settings({})
+
+
+def test_development_falls_back_to_a_marked_insecure_secret() -> None:
+    settings = load_settings({"KINABASE_ENV": "development"})
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.uses_development_secret
+    assert settings.database_url == DEFAULT_DATABASE_URL
+
+
+def test_production_refuses_the_development_secret() -> None:
+    development = load_settings({"KINABASE_ENV": "development"})
+    with pytest.raises(SettingsError, match="development secret"):
+        load_settings({"KINABASE_SECRET_KEY": development.secret_key})
+
+
+def test_values_are_converted_and_malformed_ones_are_named() -> None:
+    settings = load_settings(
+        {"KINABASE_SECRET_KEY": "s", "SCIM_MAX_PAGE_SIZE": "50", "SESSION_COOKIE_SECURE": "no"}
+    )
+    assert settings.scim_max_page_size == 50
+    assert settings.session_cookie_secure is False
+    with pytest.raises(SettingsError, match="SCIM_MAX_PAGE_SIZE"):
+        load_settings({"KINABASE_SECRET_KEY": "s", "SCIM_MAX_PAGE_SIZE": "many"})
+    with pytest.raises(SettingsError, match="KINABASE_ENV"):
+        load_settings({"KINABASE_ENV": "staging"})
+    with pytest.raises(SettingsError, match="MICROSOFT_AUTHORITY_HOST"):
+        load_settings({"KINABASE_SECRET_KEY": "s", "MICROSOFT_AUTHORITY_HOST": "http://x"})
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings({"KINABASE_SECRET_KEY": "s"})
+    with pytest.raises(AttributeError):
+        settings.secret_key = "other"  # type: ignore[misc]

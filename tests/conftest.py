@@ -1,0 +1,194 @@
+"""Fixtures shared by the whole suite.
+
+Database tests run on SQLite, and also on PostgreSQL when TEST_DATABASE_URL names a database
+(`.ci/run` sets it). The schema is migrated once per engine per run; after each test every table
+is emptied, so tests never see each other's rows.
+
+No test may leave this machine: connections to anything but loopback raise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from kinabase.accounts import create_organisation
+from kinabase.database import make_engine, make_sessionmakers
+from kinabase.provisioning_tokens import issue_token
+from kinabase_m365 import create_app, migrate
+from kinabase_m365.database import get_database
+from kinabase_m365.schema import metadata
+from tests.scim_client import ScimClient
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+class UnroutedHostError(RuntimeError):
+    """A test tried to reach a host that is not on this machine."""
+
+
+def _is_loopback(address: Any) -> bool:
+    if not isinstance(address, tuple):
+        return True  # Unix sockets stay on this machine.
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _refuse_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection that would leave the machine (Microsoft included)."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise UnroutedHostError(f"tests must not reach {address!r}")
+        return real_connect(sock, address)
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in (None, "localhost") and not _is_loopback((host, 0)):
+            raise UnroutedHostError(f"tests must not resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database on each engine under test."""
+    if request.param == "sqlite":
+        path = Path(tmp_path_factory.mktemp("sqlite")) / "kinabase.db"
+        url = f"sqlite:///{path}"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgresql(url)
+    migrate.upgrade(url)
+    return url
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = list(reversed(metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test database; every table is emptied after the test."""
+    engine = make_engine(database_url)
+    try:
+        yield engine
+    finally:
+        _empty_all_tables(engine)
+        engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A writing session; the test decides when to commit."""
+    _, write_sessions = make_sessionmakers(engine)
+    with write_sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def app(engine: Engine, database_url: str) -> Iterator[Flask]:
+    """The service on the test database, in test mode."""
+    app = create_app(
+        {"database_url": database_url, "environment": "test", "secret_key": "test-secret-key"}
+    )
+    app.testing = True
+    yield app
+    get_database(app).engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """An HTTP client for the app."""
+    return app.test_client()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which databases the run covers."""
+    return "databases under test: " + ", ".join(BACKENDS)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Count the database tests that passed on each engine, so CI's log shows both ran."""
+    passed = terminalreporter.stats.get("passed", [])
+    counts = {backend: 0 for backend in BACKENDS}
+    for report in passed:
+        for backend in BACKENDS:
+            if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                counts[backend] += 1
+    summary = ", ".join(f"{backend}: {count} passed" for backend, count in counts.items())
+    terminalreporter.write_line(f"database tests by engine: {summary}")
+
+
+@dataclass
+class Provisioned:
+    """An organisation with a SCIM token, and a client that uses it."""
+
+    org_id: int
+    scim: ScimClient
+
+
+def provision_organisation(engine: Engine, client: FlaskClient, seats: int = 25) -> Provisioned:
+    """Create an organisation and a token for it, committed."""
+    _, write_sessions = make_sessionmakers(engine)
+    with write_sessions() as session:
+        organisation = create_organisation(session, "Acme", licence_seats=seats)
+        secret = issue_token(session, organisation.id, "tests").secret
+        org_id = organisation.id
+        session.commit()
+    return Provisioned(org_id=org_id, scim=ScimClient(client, secret))
+
+
+@pytest.fixture
+def acme(engine: Engine, client: FlaskClient) -> Provisioned:
+    """Organisation "Acme" (25 seats) with a SCIM client."""
+    return provision_organisation(engine, client)
+
+
+@pytest.fixture
+def globex(engine: Engine, client: FlaskClient) -> Provisioned:
+    """A second organisation, for isolation tests."""
+    return provision_organisation(engine, client)
+
+
+@pytest.fixture
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A reading session for checking what requests wrote (expire_all() between requests)."""
+    read_sessions, _ = make_sessionmakers(engine)
+    with read_sessions() as session:
+        yield session

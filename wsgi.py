@@ -1,0 +1,3 @@
+from kinabase_m365 import create_app
+
+app = create_app()
