@@ -37,8 +37,9 @@ from scim_server.protocol.filter_eval import matches_value
 from scim_server.protocol.members import MemberDelta, MemberDeltaBuilder, apply_member_operation
 from scim_server.protocol.multi_valued import check_single_primary, keep_primary, value_from_filter
 from scim_server.protocol.patch_request import PatchOperation, PatchOpKind, PatchRequest
+from scim_server.protocol.references import referenced_ids
 from scim_server.protocol.registry import ResourceSchema
-from scim_server.protocol.resource import check_required, referenced_ids
+from scim_server.protocol.resource import check_required
 from scim_server.protocol.schema import Attribute
 from scim_server.protocol.schema import Mutability as Mutable
 from scim_server.protocol.values import UNASSIGNED, coerce, coerce_item, coerce_simple

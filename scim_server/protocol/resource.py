@@ -31,6 +31,7 @@ from scim_server.protocol.attribute_values import get_value, is_present, set_val
 from scim_server.protocol.errors import InvalidSyntax, InvalidValue, Mutability
 from scim_server.protocol.members import member_ids
 from scim_server.protocol.multi_valued import check_single_primary
+from scim_server.protocol.references import member_attribute, referenced_ids
 from scim_server.protocol.registry import ResourceSchema
 from scim_server.protocol.schema import Attribute
 from scim_server.protocol.schema import Mutability as Mutable
@@ -127,29 +128,6 @@ def check_required(resource: Mapping[str, Any], schema: ResourceSchema) -> None:
         required = attribute.required and attribute.writable
         if required and not is_present(get_value(resource, attribute)):
             raise InvalidValue(f"{attribute.name} is required and cannot be empty.")
-
-
-def member_attribute(schema: ResourceSchema) -> Attribute | None:
-    """The writable multi-valued attribute referencing resources (Group `members`)."""
-    return next(
-        (
-            a
-            for a in schema.attributes()
-            if a.references_resources and a.multi_valued and a.writable
-        ),
-        None,
-    )
-
-
-def referenced_ids(resource: Mapping[str, Any], schema: ResourceSchema) -> frozenset[str]:
-    """The ids of single-valued references the resource holds (the enterprise `manager`)."""
-    ids = set()
-    for attribute in schema.attributes():
-        if attribute.references_resources and not attribute.multi_valued:
-            value = get_value(resource, attribute)
-            if isinstance(value, Mapping) and isinstance(value.get("value"), str):
-                ids.add(value["value"])
-    return frozenset(ids)
 
 
 def resource_schemas(resource: Mapping[str, Any], schema: ResourceSchema) -> list[str]:
