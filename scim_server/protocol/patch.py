@@ -92,10 +92,10 @@ def _apply(
         if key is not None:
             del resource[key]
         return
+    if not _permitted(resource, operation, attribute):
+        return
     if attribute.references_resources and attribute.multi_valued:
         apply_member_operation(operation, attribute, members)
-        return
-    if not _permitted(resource, operation, attribute):
         return
     if path.value_filter is not None:
         target = Target.SELECTED
