@@ -27,10 +27,24 @@ def _key(attribute: Attribute) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Projection:
-    """The `attributes` or `excludedAttributes` of a request, resolved."""
+    """The `attributes` or `excludedAttributes` of a request, resolved.
+
+    `attributes`/`excluded` hold attribute paths; `attribute_schemas`/`excluded_schemas` hold
+    the (lowercased) URNs of whole schema extensions named in the same parameters.
+    """
 
     attributes: tuple[AttributePath, ...] = ()
     excluded: tuple[AttributePath, ...] = ()
+    attribute_schemas: frozenset[str] = frozenset()
+    excluded_schemas: frozenset[str] = frozenset()
+
+    @property
+    def requested(self) -> bool:
+        """Whether the request lists the attributes it wants (`attributes`)."""
+        return bool(self.attributes or self.attribute_schemas)
+
+    def _whole_schema(self, attribute: Attribute) -> bool:
+        return attribute.in_extension and attribute.schema.lower() in self.attribute_schemas
 
     def includes(self, attribute: Attribute) -> bool:
         """Whether any part of a top-level attribute appears in the response."""
@@ -38,9 +52,13 @@ class Projection:
             return False
         if attribute.returned is Returned.ALWAYS:
             return True
-        if self.attributes:
-            return any(_key(p.attribute) == _key(attribute) for p in self.attributes)
+        if self.requested:
+            return self._whole_schema(attribute) or any(
+                _key(p.attribute) == _key(attribute) for p in self.attributes
+            )
         if attribute.returned is Returned.REQUEST:
+            return False
+        if attribute.in_extension and attribute.schema.lower() in self.excluded_schemas:
             return False
         return not any(
             _key(p.attribute) == _key(attribute) and p.sub_attribute is None for p in self.excluded
@@ -71,15 +89,15 @@ class Projection:
             return None
         if not attribute.is_complex:
             return value
-        listed = [
-            p for p in self.attributes or self.excluded if _key(p.attribute) == _key(attribute)
-        ]
+        paths = self.attributes if self.requested else self.excluded
+        listed = [p for p in paths if _key(p.attribute) == _key(attribute)]
         named = {p.sub_attribute.name.lower() for p in listed if p.sub_attribute is not None}
+        whole = self._whole_schema(attribute) or any(p.sub_attribute is None for p in listed)
         keep: Callable[[Attribute], bool]
-        if self.attributes and all(p.sub_attribute is not None for p in listed):
+        if self.requested and not whole:
             keep = lambda sub: sub.name.lower() in named and sub.returned is not Returned.NEVER  # noqa: E731
         else:
-            left_out = set() if self.attributes else named
+            left_out = set() if self.requested else named
             keep = lambda sub: (  # noqa: E731
                 sub.returned not in (Returned.NEVER, Returned.REQUEST)
                 and sub.name.lower() not in left_out
@@ -114,15 +132,26 @@ def parse_projection(
 
     When a client sends both, `attributes` wins (RFC 7644 §3.9 gives no meaning to the pair).
     """
-    wanted = _paths(attributes, schema)
-    if wanted:
-        return Projection(attributes=wanted)
-    return Projection(excluded=_paths(excluded, schema))
+    wanted, wanted_schemas = _paths(attributes, schema)
+    if wanted or wanted_schemas:
+        return Projection(attributes=wanted, attribute_schemas=wanted_schemas)
+    left_out, left_out_schemas = _paths(excluded, schema)
+    return Projection(excluded=left_out, excluded_schemas=left_out_schemas)
 
 
-def _paths(value: str | Sequence[str] | None, schema: ResourceSchema) -> tuple[AttributePath, ...]:
+def _paths(
+    value: str | Sequence[str] | None, schema: ResourceSchema
+) -> tuple[tuple[AttributePath, ...], frozenset[str]]:
     if value is None:
-        return ()
+        return (), frozenset()
     names: Iterable[str] = value.split(",") if isinstance(value, str) else value
-    resolved = (schema.resolve_text(n) for n in names if isinstance(n, str) and n.strip())
-    return tuple(p for p in resolved if p is not None)
+    paths, schemas = [], set()
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            continue
+        split = schema.split(name)
+        if split.name is None and split.uri is not None:
+            schemas.add(split.uri.lower())
+        elif (path := schema.resolve(split)) is not None:
+            paths.append(path)
+    return tuple(paths), frozenset(schemas)
