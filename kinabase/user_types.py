@@ -64,14 +64,19 @@ def settle_user_types(session: Session, org_id: int, user_ids: Select[int] | Non
         update(User)
         .where(*scope, has_grant, User.manual_user_type.is_(None) | (User.user_type != top))
         .values(manual_user_type=_hand_given_type(), user_type=top)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
     session.execute(
         update(User)
         .where(*scope, User.manual_user_type.is_not(None), ~has_grant)
         .values(user_type=User.manual_user_type, manual_user_type=None)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
+    # The ORM would evaluate `SET user_type = manual_user_type, manual_user_type = NULL` on loaded
+    # objects one attribute after the other; reloading them is the way to see what SQL did.
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, User) and loaded.org_id == org_id:
+            session.expire(loaded, ["user_type", "manual_user_type"])
 
 
 def _hand_given_type() -> ColumnElement[UserType]:
