@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from kinabase.collections import FieldType
 from kinabase.colleagues import add_colleague_field, colleague_record
+from kinabase.collections import FieldType
 from kinabase.organisations import Organisation
 from scim_server.mapping import (
     DEPARTMENT_PATH,

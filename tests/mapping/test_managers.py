@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from kinabase.collections import FieldType, Record
 from kinabase.colleagues import add_colleague_field, colleague_fields, linked_record_id
+from kinabase.collections import FieldType, Record
 from kinabase.organisations import Organisation
 from scim_server.mapping import (
     MANAGER_PATH,

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kinabase.accounts import create_user
-from kinabase.collections import Record
 from kinabase.colleagues import colleague_record
+from kinabase.collections import Record
 from kinabase.errors import EmailInUse, LicenceExhausted
 from kinabase.licences import seats_in_use
 from kinabase.organisations import Organisation
