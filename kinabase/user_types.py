@@ -13,7 +13,17 @@ comes back: `users.manual_user_type` keeps it for as long as grants decide `user
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, ForeignKey, Select, String, case, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Select,
+    String,
+    case,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base
@@ -63,7 +73,10 @@ def settle_user_types(session: Session, org_id: int, user_ids: Select[int] | Non
     session.execute(
         update(User)
         .where(*scope, has_grant, User.manual_user_type.is_(None) | (User.user_type != top))
-        .values(manual_user_type=_hand_given_type(), user_type=top)
+        # Both sides of SET read the row as it was: this keeps aside the type current by hand.
+        .values(
+            manual_user_type=func.coalesce(User.manual_user_type, User.user_type), user_type=top
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(
@@ -74,14 +87,10 @@ def settle_user_types(session: Session, org_id: int, user_ids: Select[int] | Non
     )
     # The ORM would evaluate `SET user_type = manual_user_type, manual_user_type = NULL` on loaded
     # objects one attribute after the other; reloading them is the way to see what SQL did.
+    # Expiring is free; reading org_id first could load an expired object.
     for loaded in list(session.identity_map.values()):
-        if isinstance(loaded, User) and loaded.org_id == org_id:
+        if isinstance(loaded, User):
             session.expire(loaded, ["user_type", "manual_user_type"])
-
-
-def _hand_given_type() -> ColumnElement[UserType]:
-    # Both sides of SET read the row as it was, so this keeps the type that was current by hand.
-    return case((User.manual_user_type.is_(None), User.user_type), else_=User.manual_user_type)
 
 
 def _highest_granted_type() -> ColumnElement[UserType]:
