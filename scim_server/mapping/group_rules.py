@@ -5,7 +5,7 @@ sends as the SCIM `externalId`, its default group mapping) or by its display nam
 SCIM `id`, which this server makes up when the group is provisioned. So a rule records what the
 administrator gave (`group_external_id` or `group_display_name`) and is *bound* to the SCIM group
 (`group_directory_id`) when a group matching it is provisioned (`project_group` in
-rule_effects.py). Once bound, the rule follows the group itself: a rename keeps it, and the rule
+rule_changes.py). Once bound, the rule follows the group itself: a rename keeps it, and the rule
 pins the group's externalId, so a different group later given the old name never inherits it. A
 group deleted from SCIM unbinds its rules; the same group provisioned again binds them again.
 
@@ -49,7 +49,7 @@ class GroupRule(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     group_external_id: Mapped[str | None] = mapped_column(String(DIRECTORY_ID_LENGTH))
-    group_display_name: Mapped[str | None] = mapped_column(String(DIRECTORY_ID_LENGTH))
+    group_display_name: Mapped[str | None] = mapped_column(String(256))  # Entra's limit
     group_directory_id: Mapped[str | None] = mapped_column(String(DIRECTORY_ID_LENGTH))
     user_type: Mapped[UserType | None] = mapped_column(string_enum(UserType))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from kinabase.accounts import create_organisation
 from kinabase.colleagues import add_colleague_field, colleague_record
 from kinabase.collections import FieldType
 from kinabase.organisations import Organisation
@@ -131,3 +132,19 @@ def test_a_filtered_path_and_another_colleague_field_from_the_manager_are_accept
     sources = _sources(session, acme.id)
     assert sources["lineManager"] == (MANAGER_PATH.upper(), False)
     assert sources["mobile"] == ('phoneNumbers[type eq "mobile"].value', False)
+
+
+def test_one_organisations_mapping_never_applies_to_another(
+    session: Session, acme: Organisation
+) -> None:
+    other = create_organisation(session, "Other", licence_seats=5)
+    set_colleague_field_source(session, acme.id, "jobTitle", "displayName")
+    unset_colleague_field_source(session, acme.id, "department")
+
+    result = project_user(
+        session, other.id, directory_user("u1", "ada@other.test", title="CTO", department="R&D")
+    )
+
+    record = colleague_record(session, other.id, result.user_id)
+    assert (record.data["jobTitle"], record.data["department"]) == ("CTO", "R&D")
+    assert _sources(session, other.id)["jobTitle"] == ("title", True)

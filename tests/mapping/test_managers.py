@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from kinabase.accounts import create_organisation
 from kinabase.colleagues import add_colleague_field, colleague_fields, linked_record_id
 from kinabase.collections import FieldType, Record
 from kinabase.organisations import Organisation
@@ -82,3 +83,17 @@ def test_no_manager_field_mapped_links_nothing(session: Session, acme: Organisat
     ada = project_user(session, acme.id, directory_user("u1", "ada@acme.test", manager="m1"))
 
     assert _manager_of(session, acme.id, ada.record_id) is None
+
+
+def test_a_manager_in_another_organisation_is_never_linked(
+    session: Session, acme: Organisation
+) -> None:
+    other = create_organisation(session, "Other", licence_seats=5)
+    project_user(session, acme.id, directory_user("m1", "boss@acme.test"))
+
+    ada = project_user(session, other.id, directory_user("u1", "ada@other.test", manager="m1"))
+
+    assert ada.manager_pending is True
+    assert _manager_of(session, other.id, ada.record_id) is None
+    project_user(session, acme.id, directory_user("m1", "boss@acme.test", title="CEO"))
+    assert _manager_of(session, other.id, ada.record_id) is None

@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("group_external_id", sa.String(length=255), nullable=True),
-        sa.Column("group_display_name", sa.String(length=255), nullable=True),
+        sa.Column("group_display_name", sa.String(length=256), nullable=True),
         sa.Column("group_directory_id", sa.String(length=255), nullable=True),
         sa.Column("user_type", _user_type(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
