@@ -39,6 +39,10 @@ def create_app(
         log.warning("running with the insecure development secret key (development mode only)")
     database.init_app(app, settings.database_url)
     app.register_blueprint(health.blueprint)
+    # Features import the shell (settings, HTTP session, database), so the shell imports them here.
+    import sso  # noqa: PLC0415
+
+    sso.init_app(app)
     return app
 
 

@@ -94,10 +94,10 @@ def mint_id_token(
     key = faults.id_token_signing_key or cloud.keys.signing_key
     headers = {"kid": key.kid, "x5t": key.kid, **faults.id_token_headers}
     algorithm = headers.pop("alg", "RS256")
-    signing_secret: Any = b"not-a-real-secret-0123456789abcdef" if algorithm == "HS256" else None
-    return jwt.encode(
-        claims, signing_secret or key.private_pem, algorithm=algorithm, headers=headers
-    )
+    # A forged token signs with what its header claims: a guessable secret, or nothing.
+    forged: dict[str, Any] = {"HS256": b"a shared secret an attacker might guess!", "none": None}
+    signing_key = forged.get(algorithm, key.private_pem)
+    return jwt.encode(claims, signing_key, algorithm=algorithm, headers=headers)
 
 
 def authenticate_client(
