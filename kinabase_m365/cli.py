@@ -24,6 +24,7 @@ from kinabase.provisioning_tokens import issue_token, list_tokens, revoke_token,
 from kinabase_m365 import migrate
 from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
+from sso.commands import UserCommandError, add_user_commands
 
 USAGE_ERROR = 2
 DEMO_ORGANISATION = "Demo organisation"
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(os.environ)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
-    except (CommandError, DomainError, SettingsError) as error:
+    except (CommandError, DomainError, SettingsError, UserCommandError) as error:
         print(f"kinabase-m365: error: {error}", file=sys.stderr)
         return USAGE_ERROR
 
@@ -83,6 +84,8 @@ def _build_parser() -> argparse.ArgumentParser:
     token_revoke = token.add_parser("revoke", help="revoke a token")
     token_revoke.add_argument("token_id", type=int, metavar="TOKEN_ID")
     token_revoke.set_defaults(handler=_token_revoke)
+
+    add_user_commands(commands, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
