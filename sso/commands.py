@@ -43,9 +43,7 @@ def add_user_commands(commands: Any, unit_of_work: UnitOfWork) -> None:
     create.add_argument("--email", required=True)
     create.add_argument("--first-name", default="")
     create.add_argument("--last-name", default="")
-    create.add_argument(
-        "--type", choices=[t.value for t in UserType], default=UserType.USER.value
-    )
+    create.add_argument("--type", choices=[t.value for t in UserType], default=UserType.USER.value)
     create.set_defaults(handler=lambda args, settings: _create(args, unit_of_work(settings)))
 
     password = actions.add_parser(

@@ -49,8 +49,14 @@ class HttpCaches:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its msal HTTP caches."""
+    """Give the app its msal HTTP caches, and keep msal's debug log shut.
+
+    msal 1.39 logs each token response at DEBUG with the request's authorization `code` and PKCE
+    `code_verifier` in clear (token_cache.py redacts secrets and tokens, not those), so its
+    loggers stay at INFO whatever LOG_LEVEL says.
+    """
     app.extensions[EXTENSION_KEY] = HttpCaches()
+    logging.getLogger("msal").setLevel(logging.INFO)
 
 
 def authority_url(settings: Settings, tenant: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -173,3 +175,31 @@ def test_an_administrator_signs_in_like_anyone_else(
     sign_in_with_microsoft(browser, scene, scene.alice)
 
     assert "Identity &amp; Provisioning" in browser.get("/account").text
+
+
+def test_no_secret_reaches_the_log(
+    browser: FlaskClient, scene: Scene, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    organisation = add_organisation(session, scene.contoso)
+    add_user(session, organisation, "alice@contoso.test")
+    session.commit()
+
+    with caplog.at_level(logging.DEBUG):
+        auth_uri = start_microsoft_sign_in(browser)
+        answer = scene.microsoft.browser.sign_in(auth_uri, "alice@contoso.test")
+        assert browser.post(answer.path, data=answer.fields).status_code == 303
+        bad = scene.microsoft.browser.sign_in(start_microsoft_sign_in(browser), "bob@contoso.test")
+        browser.post(bad.path, data={**bad.fields, "state": answer.fields["state"]})
+
+    token_request = parse_qs(scene.microsoft.requests_to("/token")[0].body.decode())
+    (access_token,) = scene.cloud.access_tokens
+    secrets = [
+        scene.registration.client_secret,
+        answer.fields["code"],
+        token_request["code_verifier"][0],
+        access_token,
+        bad.fields["code"],
+    ]
+    assert "signed in with Microsoft" in caplog.text
+    for secret in secrets:
+        assert secret and secret not in caplog.text
