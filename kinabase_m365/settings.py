@@ -150,8 +150,12 @@ def _validate_microsoft_sign_in(settings: Settings) -> None:
     """Sign in with Microsoft builds its redirect URIs from PUBLIC_BASE_URL, never from the
     request's Host header, and reads the certificate at start so that a wrong path fails early."""
     base = settings.public_base_url
-    if base and not base.startswith(("https://", "http://localhost", "http://127.0.0.1")):
-        raise SettingsError("PUBLIC_BASE_URL must be an https:// URL (http only for localhost)")
+    local = ("http://localhost", "http://127.0.0.1")
+    if settings.microsoft_configured and base and not base.startswith(("https://", *local)):
+        raise SettingsError(
+            "PUBLIC_BASE_URL must be an https:// URL for sign in with Microsoft "
+            "(http only for localhost)"
+        )
     path = settings.microsoft_client_certificate_path
     if path and not Path(path).is_file():
         raise SettingsError(f"MICROSOFT_CLIENT_CERTIFICATE_PATH names no file: {path}")

@@ -22,7 +22,12 @@ from kinabase.users import UserPhoto, UserType
 from kinabase_m365.app import current_settings
 from kinabase_m365.database import db_session
 from sso.accounts import admit
-from sso.errors import SignInMethodNotAllowed, TenantNotConnected, WrongCredentials
+from sso.errors import (
+    InvalidSignInResponse,
+    SignInMethodNotAllowed,
+    TenantNotConnected,
+    WrongCredentials,
+)
 from sso.microsoft import MULTI_TENANT_AUTHORITY
 from sso.models import FlowPurpose
 from sso.oidc import send_to_microsoft
@@ -36,7 +41,7 @@ from sso.sessions import (
     signed_in,
     start_session,
 )
-from sso.urls import local_path, see_other
+from sso.urls import local_path, same_origin, see_other
 
 blueprint = Blueprint("sso_login", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -65,7 +70,13 @@ def login_page() -> str:
 
 @blueprint.post("/login/password")
 def password_sign_in() -> Response:
-    """Sign in with email and password."""
+    """Sign in with email and password.
+
+    A form posted from another site would sign the browser in to someone else's account (login
+    CSRF); browsers send `Origin` with every POST, and one that is not this service's is refused.
+    """
+    if not same_origin(current_settings(), request.headers.get("Origin")):
+        raise InvalidSignInResponse("Sign in from this service's own sign-in page.")
     organisation = _organisation(request.form.get("org"))
     if organisation is None:
         raise WrongCredentials("The email address or the password is wrong.")

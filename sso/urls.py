@@ -43,6 +43,14 @@ def is_allowed_redirect_uri(settings: Settings, uri: object) -> bool:
     return isinstance(uri, str) and uri in allowed_redirect_uris(settings)
 
 
+def same_origin(settings: Settings, origin: str | None) -> bool:
+    """Whether a request's `Origin` header is this service's (or absent, as from old clients)."""
+    if origin is None:
+        return True
+    base = urlsplit(settings.public_base_url)
+    return bool(base.netloc) and origin.rstrip("/") == f"{base.scheme}://{base.netloc}"
+
+
 def local_path(candidate: str | None) -> str:
     """`candidate` if it is a path on this service, else the default landing page."""
     if not candidate:

@@ -94,6 +94,21 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(
     assert_signed_out(browser)
 
 
+def test_a_password_form_posted_from_another_site_is_refused(
+    browser: FlaskClient, session: Session
+) -> None:
+    organisation = add_organisation(session, None, microsoft=False)
+    with_password(session, add_user(session, organisation, "ada@example.test"))
+    session.commit()
+    form = {"org": str(organisation.id), "email": "ada@example.test", "password": PASSWORD}
+
+    forged = browser.post("/login/password", data=form, headers={"Origin": "https://evil.example"})
+    own = browser.post("/login/password", data=form, headers={"Origin": "http://localhost"})
+
+    assert_refused(forged, 400, "own sign-in page")
+    assert own.status_code == 303
+
+
 def test_password_sign_in_turned_off_is_refused(
     browser: FlaskClient, scene: Scene, session: Session
 ) -> None:

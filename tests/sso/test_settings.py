@@ -41,7 +41,8 @@ def test_sign_in_settings_come_from_the_environment(tmp_path: Path) -> None:
     [
         ({"MICROSOFT_CLIENT_ID": "c", "MICROSOFT_CLIENT_SECRET": "x", "PUBLIC_BASE_URL": ""},
          "PUBLIC_BASE_URL"),
-        ({"PUBLIC_BASE_URL": "http://kinabase.example"}, "PUBLIC_BASE_URL"),
+        ({"MICROSOFT_CLIENT_ID": "c", "MICROSOFT_CLIENT_SECRET": "x",
+          "PUBLIC_BASE_URL": "http://kinabase.example"}, "PUBLIC_BASE_URL"),
         ({"MICROSOFT_CLIENT_CERTIFICATE_PATH": "/nowhere/app.pfx"},
          "MICROSOFT_CLIENT_CERTIFICATE_PATH"),
         ({"SESSION_ACCESS_MINUTES": "0"}, "SESSION_ACCESS_MINUTES"),
@@ -56,5 +57,8 @@ def test_wrong_sign_in_settings_fail_at_start_naming_the_variable(
 
 
 def test_plain_http_is_allowed_for_localhost_only() -> None:
+    microsoft = {"MICROSOFT_CLIENT_ID": "c", "MICROSOFT_CLIENT_SECRET": "x"}
     for base in ("http://localhost:8000", "http://127.0.0.1:8000"):
-        assert load_settings(BASE | {"PUBLIC_BASE_URL": base}).public_base_url == base
+        assert load_settings(BASE | microsoft | {"PUBLIC_BASE_URL": base}).public_base_url == base
+    # Without Microsoft sign-in, PUBLIC_BASE_URL is SCIM's business only.
+    assert load_settings(BASE | {"PUBLIC_BASE_URL": "http://scim.internal"}).public_base_url
