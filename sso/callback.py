@@ -3,9 +3,9 @@
 The answer is checked against this browser's flow and the id_token verified (`sso.oidc`). For a
 sign-in, the organisation is the one bound to the token's `tid` — never one named by the
 browser — and it must allow Microsoft sign-in; the user is matched and admitted (`sso.accounts`),
-their object id recorded and, at this first Microsoft sign-in, their photo fetched
-(`sso.photos`). Only then does a session start. For an administrator connecting Microsoft 365,
-the verified tenant leads on to admin consent (`sso.consent`).
+their object id recorded; once that is committed, at this first Microsoft sign-in, their photo
+is fetched (`sso.photos`). Only then does a session start. For an administrator connecting
+Microsoft 365, the verified tenant leads on to admin consent (`sso.consent`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sso.errors import (
 from sso.flows import PendingFlow, clear_flow_cookie, take_flow
 from sso.models import FlowPurpose
 from sso.oidc import VerifiedAnswer, verify_answer
-from sso.photos import fetch_first_photo
+from sso.photos import fetch_my_photo, has_photo, store_first_photo
 from sso.sessions import start_session
 from sso.urls import SIGN_IN_CALLBACK_PATH, local_path, see_other
 
@@ -75,11 +75,14 @@ def _complete_sign_in(session: Session, flow: PendingFlow, answer: VerifiedAnswe
         )
     user = match_microsoft_user(session, organisation, identity)
     admit(session, user)
-    if link_microsoft_identity(user, identity):
-        graph = current_settings().microsoft_graph_base_url
-        fetch_first_photo(session, http_session(), graph, user, answer.access_token)
+    wants_photo = link_microsoft_identity(user, identity) and not has_photo(session, user)
     session.commit()
     log.info("user %s of organisation %s signed in with Microsoft", user.id, organisation.id)
+    if wants_photo:
+        graph = current_settings().microsoft_graph_base_url
+        photo = fetch_my_photo(http_session(), graph, answer.access_token)
+        if photo is not None:
+            store_first_photo(session, user, photo)
     response = see_other(local_path(flow.payload.get("next")))
     start_session(response, user, "microsoft")
     clear_flow_cookie(response)
