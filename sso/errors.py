@@ -105,6 +105,12 @@ class NotConfigured(SignInRefused):
     status = 503
     title = "Sign in with Microsoft is not set up on this server"
 
+    def __init__(self) -> None:
+        super().__init__(
+            "Ask the operator to set MICROSOFT_CLIENT_ID, a client secret or certificate, "
+            "and PUBLIC_BASE_URL."
+        )
+
 
 def render_refusal(refusal: SignInRefused) -> tuple[str, int]:
     """The refusal page."""

@@ -78,10 +78,7 @@ def confidential_client(tenant: str) -> msal.ConfidentialClientApplication:
     """An msal app for the tenant's authority, talking through the service's HTTP session."""
     settings = current_settings()
     if not settings.microsoft_configured or not settings.public_base_url:
-        raise NotConfigured(
-            "Ask the operator to set MICROSOFT_CLIENT_ID, a client secret or certificate, "
-            "and PUBLIC_BASE_URL."
-        )
+        raise NotConfigured
     authority = authority_url(settings, tenant)
     caches: HttpCaches = current_app.extensions[EXTENSION_KEY]
     # Hosts msal does not know (an emulator on 127.0.0.1) would make it ask Microsoft's

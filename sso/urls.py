@@ -34,7 +34,7 @@ def redirect_uri(settings: Settings, path: str) -> str:
     allowed = allowed_redirect_uris(settings)
     uri = f"{settings.public_base_url.rstrip('/')}{path}"
     if uri not in allowed:
-        raise NotConfigured("Ask the operator to set PUBLIC_BASE_URL.")
+        raise NotConfigured
     return uri
 
 

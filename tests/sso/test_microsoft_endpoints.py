@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -226,3 +227,17 @@ def test_the_requests_of_a_sign_in_are_exactly_these(
     }
     assert form["grant_type"] == "authorization_code" and form["client_info"] == "1"
     assert form["redirect_uri"] == "http://localhost/auth/microsoft/callback"
+
+
+def test_without_an_app_registration_microsoft_sign_in_is_absent_and_refused(
+    client: FlaskClient, session: Session
+) -> None:
+    organisation = add_organisation(session, None, microsoft=False)
+    session.commit()
+
+    page = client.get(f"/login?org={organisation.id}")
+    pressed = client.post("/login/microsoft")
+
+    assert "Sign in with Microsoft" not in page.text and 'type="password"' in page.text
+    assert pressed.status_code == 503
+    assert "MICROSOFT_CLIENT_ID" in pressed.text and "PUBLIC_BASE_URL" in pressed.text
