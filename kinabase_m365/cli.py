@@ -38,6 +38,7 @@ from scim_server.mapping import (
 )
 from scim_server.resources.kinabase_sync import sync_group
 from scim_server.store.groups import find_group_named
+from sso.commands import UserCommandError, add_user_commands
 
 USAGE_ERROR = 2
 DEMO_ORGANISATION = "Demo organisation"
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(os.environ)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
-    except (CommandError, DomainError, SettingsError) as error:
+    except (CommandError, DomainError, SettingsError, UserCommandError) as error:
         print(f"kinabase-m365: error: {error}", file=sys.stderr)
         return USAGE_ERROR
 
@@ -99,6 +100,7 @@ def _build_parser() -> argparse.ArgumentParser:
     token_revoke.set_defaults(handler=_token_revoke)
 
     _add_directory_commands(commands)
+    add_user_commands(commands, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
