@@ -36,7 +36,7 @@ from scim_server.mapping import (
     set_colleague_field_source,
     unset_colleague_field_source,
 )
-from scim_server.resources.kinabase_sync import sync_group
+from scim_server.resources.kinabase_sync import sync_all_users, sync_group
 from scim_server.store.groups import find_group_named
 from sso.commands import UserCommandError, add_user_commands
 
@@ -297,7 +297,11 @@ def _mapping_set(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         get_organisation(session, args.org)
         set_colleague_field_source(session, args.org, args.field, args.source)
-    print(f"field {args.field} is filled from {args.source}", file=sys.stderr)
+        applied = sync_all_users(session, args.org)
+    print(
+        f"field {args.field} is filled from {args.source} ({applied} users updated)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -305,7 +309,8 @@ def _mapping_unset(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         get_organisation(session, args.org)
         unset_colleague_field_source(session, args.org, args.field)
-    print(f"field {args.field} is not mapped", file=sys.stderr)
+        applied = sync_all_users(session, args.org)
+    print(f"field {args.field} is not mapped ({applied} users updated)", file=sys.stderr)
     return 0
 
 
@@ -313,7 +318,11 @@ def _mapping_reset(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         get_organisation(session, args.org)
         reset_colleague_field_mapping(session, args.org, args.field)
-    print(f"{args.field or 'every field'} is mapped by default", file=sys.stderr)
+        applied = sync_all_users(session, args.org)
+    print(
+        f"{args.field or 'every field'} is mapped by default ({applied} users updated)",
+        file=sys.stderr,
+    )
     return 0
 
 
