@@ -48,13 +48,17 @@ def get_database(app: Flask | None = None) -> Database:
     return database
 
 
+def is_writing() -> bool:
+    """Whether this request changes data (and so has a writing session)."""
+    return has_request_context() and _request_writes()
+
+
 def db_session() -> Session:
     """This request's session (a writing one for requests that change data)."""
     session: Session | None = g.get("_db_session")
     if session is None:
         database = get_database()
-        writing = has_request_context() and _request_writes()
-        session = (database.write_sessions if writing else database.read_sessions)()
+        session = (database.write_sessions if is_writing() else database.read_sessions)()
         g._db_session = session
     return session
 

@@ -10,30 +10,34 @@ from __future__ import annotations
 from flask import g
 
 from kinabase.provisioning_tokens import record_use, use_is_stale, verify_token
-from kinabase_m365.database import get_database
+from kinabase_m365.database import db_session, get_database, is_writing
 from scim_server.protocol.errors import Unauthorized
 
 WWW_AUTHENTICATE = 'Bearer realm="kinabase-m365 SCIM"'
 
 
 def authenticate(authorization: str | None) -> int:
-    """The organisation id that the `Authorization` header's bearer token belongs to."""
+    """The organisation id that the `Authorization` header's bearer token belongs to.
+
+    The token is looked up in the request's own transaction. Its last use is recorded at most
+    once a minute: by a writing request in its own transaction, by a reading one in a short
+    transaction of its own, so that reads stay reads.
+    """
     scheme, _, credentials = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("authentication is required: send Authorization: Bearer <token>")
-    database = get_database()
-    # Short transactions of its own, before the request's: a read request stays a read, the
-    # request's writing transaction is not held up, and a failed request still counts as a use.
-    with database.read_sessions() as session:
-        token = verify_token(session, credentials.strip())
-        if token is None:
-            raise Unauthorized("the bearer token is not valid")
-        org_id, token_id, stale = token.org_id, token.id, use_is_stale(token)
-    if stale:
-        with database.write_sessions() as session:
-            record_use(session, token_id)
-            session.commit()
-    return org_id
+    session = db_session()
+    token = verify_token(session, credentials.strip())
+    if token is None:
+        raise Unauthorized("the bearer token is not valid")
+    if use_is_stale(token):
+        if is_writing():
+            record_use(session, token.id)
+        else:
+            with get_database().write_sessions() as own:
+                record_use(own, token.id)
+                own.commit()
+    return token.org_id
 
 
 def current_org_id() -> int:
