@@ -1,8 +1,10 @@
 """The HTTP edge of the SCIM server under /scim/v2 (RFC 7644 §3): orchestration only.
 
 `init_app` registers the route table and the one place where errors become SCIM Error messages
-(RFC 7644 §3.12): a `ScimError` is the client's mistake and is answered as such; anything else is
-a bug, logged with its traceback and answered 500 with a generic body.
+(RFC 7644 §3.12): a `ScimError` is the client's mistake and is answered as such, and so are the
+Kinabase refusals a valid SCIM request can meet (no seat: 403; the email belongs to another user:
+409 `uniqueness`; no email at all, or a user who manages themself: 400 `invalidValue`); anything
+else is a bug, logged with its traceback and answered 500 with a generic body.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from kinabase.errors import LicenceExhausted
-from scim_server.protocol.errors import Forbidden, NotFound, ScimError
+from kinabase.errors import EmailInUse, LicenceExhausted
+from scim_server.mapping.errors import InvalidManager, MissingEmail
+from scim_server.protocol.errors import Forbidden, InvalidValue, NotFound, ScimError, Uniqueness
 from scim_server.protocol.errors import MethodNotAllowed as ScimMethodNotAllowed
 from scim_server.resources.auth import WWW_AUTHENTICATE
 from scim_server.resources.http import BASE_PATH, scim_response
@@ -33,6 +36,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.register_error_handler(ScimError, render_scim_error)
     app.register_error_handler(LicenceExhausted, _licence_exhausted)
+    app.register_error_handler(EmailInUse, _email_in_use)
+    app.register_error_handler(MissingEmail, _unprojectable)
+    app.register_error_handler(InvalidManager, _unprojectable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -51,6 +57,16 @@ def render_scim_error(error: ScimError) -> Response:
 
 def _licence_exhausted(error: LicenceExhausted) -> Response:
     return render_scim_error(Forbidden(str(error)))
+
+
+def _email_in_use(error: EmailInUse) -> Response:
+    """Another Kinabase user has the email (`AlreadyLinked` included): 409 (RFC 7644 §3.3)."""
+    return render_scim_error(Uniqueness(str(error)))
+
+
+def _unprojectable(error: MissingEmail | InvalidManager) -> Response:
+    """A valid SCIM resource that Kinabase cannot hold: 400 `invalidValue` (RFC 7644 §3.12)."""
+    return render_scim_error(InvalidValue(str(error)))
 
 
 def _http_error(error: HTTPException) -> Response | HTTPException:
