@@ -74,14 +74,24 @@ def _answer(group: ScimGroup, status: int = 200, *, stream: bool = False) -> Res
         members = _members(group) if shown.includes(MEMBERS) else None
         return scim_response(_rendered(group, shown, members), status, headers)
     body = _rendered(group, shown, None)
-    session, _ = session_and_org()
-    pairs = store.iter_members(session, group.pk)
     return Response(
-        stream_with_context(_stream(body, pairs)),
+        stream_with_context(_stream(body, _streamed_members(group.pk))),
         status=status,
         headers=headers,
         content_type=f"{SCIM_MEDIA_TYPE}; charset=utf-8",
     )
+
+
+def _streamed_members(group_pk: int) -> Iterator[tuple[str, str | None]]:
+    """The members, read while the body is sent.
+
+    By then the view's request context has been torn down and its session closed; the stream
+    runs in the context again and takes a session of its own, which that context's teardown
+    closes when the stream ends. Reading through the view's closed session would open a
+    transaction that nothing ever closes.
+    """
+    session, _ = session_and_org()
+    yield from store.iter_members(session, group_pk)
 
 
 def _stream(body: dict[str, Any], pairs: Iterator[tuple[str, str | None]]) -> Iterator[str]:
