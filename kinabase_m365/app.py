@@ -11,6 +11,7 @@ import requests
 from flask import Flask
 
 import scim_server.resources
+import sso
 from kinabase_m365 import database, health
 from kinabase_m365.runtime import HTTP_KEY, SETTINGS_KEY, current_settings, http_session
 from kinabase_m365.settings import load_settings
@@ -41,6 +42,7 @@ def create_app(
     database.init_app(app, settings.database_url)
     app.register_blueprint(health.blueprint)
     scim_server.resources.init_app(app)
+    sso.init_app(app)
     return app
 
 

@@ -36,8 +36,9 @@ from scim_server.mapping import (
     set_colleague_field_source,
     unset_colleague_field_source,
 )
-from scim_server.resources.kinabase_sync import sync_group
+from scim_server.resources.kinabase_sync import sync_all_users, sync_group
 from scim_server.store.groups import find_group_named
+from sso.commands import UserCommandError, add_user_commands
 
 USAGE_ERROR = 2
 DEMO_ORGANISATION = "Demo organisation"
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(os.environ)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
-    except (CommandError, DomainError, SettingsError) as error:
+    except (CommandError, DomainError, SettingsError, UserCommandError) as error:
         print(f"kinabase-m365: error: {error}", file=sys.stderr)
         return USAGE_ERROR
 
@@ -99,6 +100,7 @@ def _build_parser() -> argparse.ArgumentParser:
     token_revoke.set_defaults(handler=_token_revoke)
 
     _add_directory_commands(commands)
+    add_user_commands(commands, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -295,7 +297,11 @@ def _mapping_set(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         get_organisation(session, args.org)
         set_colleague_field_source(session, args.org, args.field, args.source)
-    print(f"field {args.field} is filled from {args.source}", file=sys.stderr)
+        applied = sync_all_users(session, args.org)
+    print(
+        f"field {args.field} is filled from {args.source} ({applied} users updated)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -303,7 +309,8 @@ def _mapping_unset(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         get_organisation(session, args.org)
         unset_colleague_field_source(session, args.org, args.field)
-    print(f"field {args.field} is not mapped", file=sys.stderr)
+        applied = sync_all_users(session, args.org)
+    print(f"field {args.field} is not mapped ({applied} users updated)", file=sys.stderr)
     return 0
 
 
@@ -311,7 +318,11 @@ def _mapping_reset(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         get_organisation(session, args.org)
         reset_colleague_field_mapping(session, args.org, args.field)
-    print(f"{args.field or 'every field'} is mapped by default", file=sys.stderr)
+        applied = sync_all_users(session, args.org)
+    print(
+        f"{args.field or 'every field'} is mapped by default ({applied} users updated)",
+        file=sys.stderr,
+    )
     return 0
 
 

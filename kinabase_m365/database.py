@@ -2,12 +2,15 @@
 
 The request owns the transaction: handlers commit once when they succeed; anything not committed
 is rolled back when the request ends. Requests that change data (POST, PUT, PATCH, DELETE) get a
-writing session, which on SQLite takes the write lock at BEGIN.
+writing session, which on SQLite takes the write lock at BEGIN; so do GET views marked with
+`writes_data` (a redirect back from another site that must record its outcome).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine
@@ -17,6 +20,7 @@ from kinabase.database import make_engine, make_sessionmakers
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXTENSION_KEY = "kinabase.database"
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,23 @@ def db_session() -> Session:
     session: Session | None = g.get("_db_session")
     if session is None:
         database = get_database()
-        writing = has_request_context() and request.method in WRITE_METHODS
+        writing = has_request_context() and _request_writes()
         session = (database.write_sessions if writing else database.read_sessions)()
         g._db_session = session
     return session
+
+
+def writes_data(view: View) -> View:
+    """Mark a GET view that changes data, so that its session is a writing one."""
+    view.writes_data = True  # type: ignore[attr-defined]
+    return view
+
+
+def _request_writes() -> bool:
+    if request.method in WRITE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_data", False))
 
 
 def _close_session(exc: BaseException | None) -> None:

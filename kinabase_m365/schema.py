@@ -10,10 +10,7 @@ import kinabase.provisioning_tokens
 import kinabase.roles
 import kinabase.user_types
 import kinabase.users  # noqa: F401 - imported for their tables
-import scim_server.mapping.field_mapping
-import scim_server.mapping.group_rules
-import scim_server.mapping.links
-import scim_server.store.tables  # noqa: F401 - imported for their tables
+import sso.models  # noqa: F401 - imported for their tables
 from kinabase.base import Base
 
 metadata: MetaData = Base.metadata

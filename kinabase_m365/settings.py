@@ -11,6 +11,7 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/kinabase.db"
@@ -42,8 +43,12 @@ class Settings:
     session_cookie_secure: bool = True
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""
+    microsoft_client_certificate_path: str = ""
+    microsoft_client_certificate_password: str = ""
     microsoft_authority_host: str = "https://login.microsoftonline.com"
     microsoft_graph_base_url: str = "https://graph.microsoft.com"
+    session_access_minutes: int = 30
+    session_refresh_days: int = 14
 
     @property
     def uses_development_secret(self) -> bool:
@@ -53,7 +58,8 @@ class Settings:
     @property
     def microsoft_configured(self) -> bool:
         """Whether a Microsoft app registration is configured (sign-in, consent, Graph)."""
-        return bool(self.microsoft_client_id and self.microsoft_client_secret)
+        credential = self.microsoft_client_secret or self.microsoft_client_certificate_path
+        return bool(self.microsoft_client_id and credential)
 
 
 # Environment variable → settings field.
@@ -67,8 +73,12 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
     "MICROSOFT_CLIENT_ID": "microsoft_client_id",
     "MICROSOFT_CLIENT_SECRET": "microsoft_client_secret",
+    "MICROSOFT_CLIENT_CERTIFICATE_PATH": "microsoft_client_certificate_path",
+    "MICROSOFT_CLIENT_CERTIFICATE_PASSWORD": "microsoft_client_certificate_password",
     "MICROSOFT_AUTHORITY_HOST": "microsoft_authority_host",
     "MICROSOFT_GRAPH_BASE_URL": "microsoft_graph_base_url",
+    "SESSION_ACCESS_MINUTES": "session_access_minutes",
+    "SESSION_REFRESH_DAYS": "session_refresh_days",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -129,4 +139,29 @@ def _validated(settings: Settings) -> Settings:
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")
+    for name in ("session_access_minutes", "session_refresh_days"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
+    _validate_microsoft_sign_in(settings)
     return settings
+
+
+def _validate_microsoft_sign_in(settings: Settings) -> None:
+    """Sign in with Microsoft builds its redirect URIs from PUBLIC_BASE_URL, never from the
+    request's Host header, and reads the certificate at start so that a wrong path fails early."""
+    base = settings.public_base_url
+    local = ("http://localhost", "http://127.0.0.1")
+    if settings.microsoft_configured and base and not base.startswith(("https://", *local)):
+        raise SettingsError(
+            "PUBLIC_BASE_URL must be an https:// URL for sign in with Microsoft "
+            "(http only for localhost)"
+        )
+    path = settings.microsoft_client_certificate_path
+    if path and not Path(path).is_file():
+        raise SettingsError(f"MICROSOFT_CLIENT_CERTIFICATE_PATH names no file: {path}")
+    if (
+        settings.environment is Environment.PRODUCTION
+        and settings.microsoft_configured
+        and not base
+    ):
+        raise SettingsError("PUBLIC_BASE_URL is required when MICROSOFT_CLIENT_ID is set")

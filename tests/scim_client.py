@@ -35,7 +35,12 @@ class ScimClient:
         if body is not None:
             kwargs["json"] = body
             kwargs["content_type"] = self.content_type
-        return self.http.open(BASE + path, method=method, **kwargs)
+        response = self.http.open(BASE + path, method=method, **kwargs)
+        # Read a streamed body whole and close it, as a real client would, so the request's
+        # transaction ends now (an open one would block the tests' table cleanup).
+        response.get_data()
+        response.close()
+        return response
 
     def get(self, path: str, **kw: Any) -> TestResponse:
         return self.request("GET", path, **kw)

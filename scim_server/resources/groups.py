@@ -13,8 +13,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, request
+from sqlalchemy.orm import Session, sessionmaker
 
+from kinabase_m365.database import get_database
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.etag import check_preconditions, etag
 from scim_server.protocol.list_response import list_response
@@ -32,7 +34,7 @@ from scim_server.resources.context import (
     search_query,
     session_and_org,
 )
-from scim_server.resources.http import SCIM_MEDIA_TYPE, request_json, scim_response
+from scim_server.resources.http import SCIM_MEDIA_TYPE, base_url, request_json, scim_response
 from scim_server.resources.kinabase_sync import forget_group, sync_group, sync_membership
 from scim_server.resources.rendering import location, meta, references, render
 from scim_server.store import groups as store
@@ -75,44 +77,39 @@ def _answer(group: ScimGroup, status: int = 200, *, stream: bool = False) -> Res
         return scim_response(_rendered(group, shown, members), status, headers)
     body = _rendered(group, shown, None)
     return Response(
-        stream_with_context(_stream(body, _streamed_members(group.pk))),
+        _stream(body, group.pk, get_database().read_sessions, base_url()),
         status=status,
         headers=headers,
         content_type=f"{SCIM_MEDIA_TYPE}; charset=utf-8",
     )
 
 
-def _streamed_members(group_pk: int) -> Iterator[tuple[str, str | None]]:
-    """The members, read while the body is sent.
+def _stream(
+    body: dict[str, Any], group_pk: int, sessions: sessionmaker[Session], base: str
+) -> Iterator[str]:
+    """The group's JSON with its members written out in chunks.
 
-    By then the view's request context has been torn down and its session closed; the stream
-    runs in the context again and takes a session of its own, which that context's teardown
-    closes when the stream ends. Reading through the view's closed session would open a
-    transaction that nothing ever closes.
+    The stream outlives the request's own session, so it reads the members in a session of its
+    own, closed when the stream ends (or is abandoned).
     """
-    session, _ = session_and_org()
-    yield from store.iter_members(session, group_pk)
-
-
-def _stream(body: dict[str, Any], pairs: Iterator[tuple[str, str | None]]) -> Iterator[str]:
-    """The group's JSON with its members written out in chunks."""
     head = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     yield head[:-1] + ',"members":['
-    first = True
-    chunk: list[tuple[str, str | None]] = []
-    for pair in pairs:
-        chunk.append(pair)
-        if len(chunk) == STREAM_CHUNK:
-            yield ("" if first else ",") + _encoded_members(chunk)
-            first, chunk = False, []
-    if chunk:
-        yield ("" if first else ",") + _encoded_members(chunk)
+    with sessions() as session:
+        first = True
+        chunk: list[tuple[str, str | None]] = []
+        for pair in store.iter_members(session, group_pk):
+            chunk.append(pair)
+            if len(chunk) == STREAM_CHUNK:
+                yield ("" if first else ",") + _encoded_members(chunk, base)
+                first, chunk = False, []
+        if chunk:
+            yield ("" if first else ",") + _encoded_members(chunk, base)
     yield "]}"
 
 
-def _encoded_members(pairs: list[tuple[str, str | None]]) -> str:
+def _encoded_members(pairs: list[tuple[str, str | None]], base: str) -> str:
     encoded = json.dumps(
-        references("User", pairs, "User"), separators=(",", ":"), ensure_ascii=False
+        references("User", pairs, "User", base), separators=(",", ":"), ensure_ascii=False
     )
     return encoded[1:-1]
 

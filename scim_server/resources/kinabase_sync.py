@@ -24,7 +24,7 @@ from scim_server.protocol.attribute_lookup import value_at
 from scim_server.protocol.discovery import load_registry
 from scim_server.store.groups import MembershipChange, groups_of, member_ids_of
 from scim_server.store.tables import ScimGroup
-from scim_server.store.users import StoredUser
+from scim_server.store.users import StoredUser, iter_users
 
 
 def sync_user(session: Session, org_id: int, stored: StoredUser) -> None:
@@ -33,6 +33,15 @@ def sync_user(session: Session, org_id: int, stored: StoredUser) -> None:
     schema = load_registry().user
     user = directory_user_from_resource(resource, lambda path: value_at(resource, schema, path))
     project_user(session, org_id, user)
+
+
+def sync_all_users(session: Session, org_id: int) -> int:
+    """Project every provisioned user again, after the mapping changed; returns how many."""
+    count = 0
+    for stored in iter_users(session, org_id):
+        sync_user(session, org_id, stored)
+        count += 1
+    return count
 
 
 def forget_user(session: Session, org_id: int, user_id: str) -> None:

@@ -36,20 +36,24 @@ def meta(
     }
 
 
-def location(resource_type: str, resource_id: str) -> str:
-    """The absolute URL of a resource."""
-    return f"{base_url()}/{resource_type}s/{resource_id}"
+def location(resource_type: str, resource_id: str, base: str | None = None) -> str:
+    """The absolute URL of a resource (under `base`, else the request's SCIM base URL)."""
+    return f"{base or base_url()}/{resource_type}s/{resource_id}"
 
 
 def references(
-    resource_type: str, pairs: Iterable[tuple[str, str | None]], label: str
+    resource_type: str,
+    pairs: Iterable[tuple[str, str | None]],
+    label: str,
+    base: str | None = None,
 ) -> list[dict[str, Any]]:
     """Reference values (`members`, `groups`) with `value`, `$ref`, `type` and `display`."""
+    base = base or base_url()
     values = []
     for resource_id, display in pairs:
         value: dict[str, Any] = {
             "value": resource_id,
-            "$ref": location(resource_type, resource_id),
+            "$ref": location(resource_type, resource_id, base),
             "type": label,
         }
         if display:

@@ -9,7 +9,7 @@ lives in `manager_id`, and must name a user of the same organisation (400 `inval
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +170,25 @@ def query_users(
         _with_manager().where(*condition).order_by(*order).offset(query.offset).limit(query.count)
     )
     return total, [_stored(row) for row in page]
+
+
+def iter_users(session: Session, org_id: int, page_size: int = 500) -> Iterator[StoredUser]:
+    """Every user of the organisation, read in pages by key (for re-projecting them all)."""
+    after = 0
+    while True:
+        page = [
+            _stored(row)
+            for row in session.execute(
+                _with_manager()
+                .where(ScimUser.org_id == org_id, ScimUser.pk > after)
+                .order_by(ScimUser.pk)
+                .limit(page_size)
+            )
+        ]
+        yield from page
+        if len(page) < page_size:
+            return
+        after = page[-1].row.pk
 
 
 def _flush_unique(session: Session, document: Mapping[str, Any]) -> None:

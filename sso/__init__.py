@@ -1,0 +1,40 @@
+"""Sign in with Microsoft (OpenID Connect through msal), password sign-in, admin consent that
+binds an Entra tenant to an organisation, and cookie sessions.
+
+`init_app(app)` wires it into the service; nothing happens at import.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kinabase_m365.runtime import current_settings
+
+
+def init_app(app: Flask) -> None:
+    """Register the sign-in pages, callbacks and session handling on the app."""
+    # Imported here so that `import sso.models` (the schema, the migrations) stays light.
+    from sso import (  # noqa: PLC0415
+        callback,
+        consent,
+        errors,
+        identity_page,
+        login,
+        microsoft,
+        oidc,
+        sessions,
+    )
+
+    with app.app_context():
+        settings = current_settings()
+    errors.init_app(app)
+    sessions.init_app(app, settings)
+    microsoft.init_app(app)
+    oidc.init_app(app, settings)
+    for blueprint in (
+        login.blueprint,
+        callback.blueprint,
+        consent.blueprint,
+        identity_page.blueprint,
+    ):
+        app.register_blueprint(blueprint)

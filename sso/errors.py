@@ -1,0 +1,124 @@
+"""Why a sign-in or a connection did not go ahead: one exception tree, rendered in one place.
+
+Every refusal is a plain page that says what happened and what to do, with an HTTP status that
+matches; no session starts. Pages and logs carry no secrets: never a code, token, verifier or
+client secret. Text that Microsoft sent (`error_description`, with its AADSTS code) is shown as
+sent, escaped, because it is what an administrator searches for.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from flask import Flask, render_template
+
+log = logging.getLogger(__name__)
+
+MAX_MICROSOFT_TEXT = 500
+
+
+class SignInRefused(Exception):
+    """A sign-in or connection that must not go ahead."""
+
+    status: ClassVar[int] = 403
+    title: ClassVar[str] = "You cannot sign in"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidSignInResponse(SignInRefused):
+    """The answer from Microsoft does not belong to a sign-in this browser started (no flow, an
+    expired or used one, or a state mismatch: RFC 6749 §10.12)."""
+
+    status = 400
+    title = "This sign-in cannot be completed"
+
+
+class MicrosoftRefused(SignInRefused):
+    """Microsoft answered with an error (OAuth 2.0 error response, RFC 6749 §4.1.2.1, §5.2)."""
+
+    status = 401
+    title = "Microsoft did not sign you in"
+
+    def __init__(self, error: str, description: str | None) -> None:
+        text = f"{error}: {description}" if description else error
+        super().__init__(text[:MAX_MICROSOFT_TEXT])
+
+
+class InvalidIdToken(SignInRefused):
+    """The id_token failed a check of OpenID Connect Core §3.1.3.7."""
+
+    status = 401
+    title = "The sign-in could not be verified"
+
+
+class TenantNotConnected(SignInRefused):
+    """The Microsoft 365 tenant is bound to no Kinabase organisation."""
+
+    title = "This Microsoft 365 organisation is not connected to Kinabase"
+
+
+class SignInMethodNotAllowed(SignInRefused):
+    """The organisation does not allow this sign-in method."""
+
+    title = "This sign-in method is turned off"
+
+
+class AccountRefused(SignInRefused):
+    """No usable Kinabase account: none matches, it is deactivated, or no seat is free."""
+
+
+class NotAnAdministrator(SignInRefused):
+    """The signed-in user is not an Administrator of their organisation."""
+
+    title = "Administrators only"
+
+
+class WrongCredentials(SignInRefused):
+    """Email and password do not match an account (which of the two is never said)."""
+
+    status = 401
+    title = "Wrong email or password"
+
+
+class ConnectionRefused(SignInRefused):
+    """Microsoft 365 could not be connected to the organisation (consent errors, tenant
+    mismatch, a tenant already connected elsewhere)."""
+
+    status = 400
+    title = "Microsoft 365 was not connected"
+
+
+class MicrosoftUnavailable(SignInRefused):
+    """Microsoft could not be reached or answered nonsense."""
+
+    status = 502
+    title = "Microsoft cannot be reached"
+
+
+class NotConfigured(SignInRefused):
+    """The server has no Microsoft app registration (MICROSOFT_CLIENT_ID and a credential)."""
+
+    status = 503
+    title = "Sign in with Microsoft is not set up on this server"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Ask the operator to set MICROSOFT_CLIENT_ID, a client secret or certificate, "
+            "and PUBLIC_BASE_URL."
+        )
+
+
+def render_refusal(refusal: SignInRefused) -> tuple[str, int]:
+    """The refusal page."""
+    log.info("refused (%s): %s", type(refusal).__name__, refusal.message)
+    page = render_template("sso/refused.html", title=refusal.title, message=refusal.message)
+    return page, refusal.status
+
+
+def init_app(app: Flask) -> None:
+    """Render every refusal, from any view, as its page."""
+    app.register_error_handler(SignInRefused, render_refusal)

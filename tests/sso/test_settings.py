@@ -1,0 +1,64 @@
+"""The settings sign-in adds: certificate, session lifetimes, and PUBLIC_BASE_URL's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kinabase_m365.settings import SettingsError, load_settings
+from sso.urls import allowed_redirect_uris
+
+BASE = {"KINABASE_SECRET_KEY": "s", "PUBLIC_BASE_URL": "https://kinabase.example"}
+
+
+def test_sign_in_settings_come_from_the_environment(tmp_path: Path) -> None:
+    certificate = tmp_path / "app.pfx"
+    certificate.write_bytes(b"pfx")
+
+    settings = load_settings(
+        BASE
+        | {
+            "MICROSOFT_CLIENT_ID": "client",
+            "MICROSOFT_CLIENT_CERTIFICATE_PATH": str(certificate),
+            "MICROSOFT_CLIENT_CERTIFICATE_PASSWORD": "pass",
+            "SESSION_ACCESS_MINUTES": "10",
+            "SESSION_REFRESH_DAYS": "2",
+        }
+    )
+
+    assert settings.microsoft_configured  # a certificate is enough, no secret needed
+    assert settings.microsoft_client_certificate_password == "pass"
+    assert (settings.session_access_minutes, settings.session_refresh_days) == (10, 2)
+    assert allowed_redirect_uris(settings) == (
+        "https://kinabase.example/auth/microsoft/callback",
+        "https://kinabase.example/auth/microsoft/admin-consent",
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"MICROSOFT_CLIENT_ID": "c", "MICROSOFT_CLIENT_SECRET": "x", "PUBLIC_BASE_URL": ""},
+         "PUBLIC_BASE_URL"),
+        ({"MICROSOFT_CLIENT_ID": "c", "MICROSOFT_CLIENT_SECRET": "x",
+          "PUBLIC_BASE_URL": "http://kinabase.example"}, "PUBLIC_BASE_URL"),
+        ({"MICROSOFT_CLIENT_CERTIFICATE_PATH": "/nowhere/app.pfx"},
+         "MICROSOFT_CLIENT_CERTIFICATE_PATH"),
+        ({"SESSION_ACCESS_MINUTES": "0"}, "SESSION_ACCESS_MINUTES"),
+        ({"SESSION_REFRESH_DAYS": "soon"}, "SESSION_REFRESH_DAYS"),
+    ],
+)  # fmt: skip
+def test_wrong_sign_in_settings_fail_at_start_naming_the_variable(
+    environ: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(BASE | environ)
+
+
+def test_plain_http_is_allowed_for_localhost_only() -> None:
+    microsoft = {"MICROSOFT_CLIENT_ID": "c", "MICROSOFT_CLIENT_SECRET": "x"}
+    for base in ("http://localhost:8000", "http://127.0.0.1:8000"):
+        assert load_settings(BASE | microsoft | {"PUBLIC_BASE_URL": base}).public_base_url == base
+    # Without Microsoft sign-in, PUBLIC_BASE_URL is SCIM's business only.
+    assert load_settings(BASE | {"PUBLIC_BASE_URL": "http://scim.internal"}).public_base_url
