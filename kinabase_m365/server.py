@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import Config
 
 from kinabase_m365.app import create_app
 
@@ -25,11 +26,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn until interrupted."""
-    _Gunicorn(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "accesslog": "-",
-            "timeout": 60,
-        }
-    ).run()
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "accesslog": "-",
+        # Entra gives up on a request after about 60 s; answer or fail before it does.
+        "timeout": 60,
+    }
+    # gunicorn 25+ opens a control socket at one fixed path per user, which a second server on
+    # the same machine would fight over; the service does not use it.
+    if "control_socket_disable" in Config().settings:
+        options["control_socket_disable"] = True
+    _Gunicorn(options).run()
