@@ -39,5 +39,10 @@ lint: dev-install
 test: lint
 	$(BIN)/pytest -q
 
+## conformance: only the conformance suites: scim2-tester, Okta's SPEC test and runtime shapes,
+## Microsoft's validator rules and Postman collection (SQLite, plus PostgreSQL with TEST_DATABASE_URL)
+conformance: dev-install
+	$(BIN)/pytest -q -m conformance
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,12 @@ from scim_server.protocol.registry import ResourceSchema
 from scim_server.protocol.schema import Schema
 
 SCHEMA_FILES = ("user.json", "group.json", "enterprise-user.json")
+# The schemas of the discovery resources themselves (RFC 7643 §5 to §7, represented in §8.7.2).
+SERVICE_SCHEMA_FILES = (
+    "service-provider-config-schema.json",
+    "resource-type-schema.json",
+    "schema-schema.json",
+)
 COMMON_FILE = "common-attributes.json"
 
 
@@ -75,14 +81,18 @@ def load_registry() -> Registry:
 @functools.cache
 def _documents() -> dict[str, Any]:
     return {
-        "schemas": [_load(f) for f in SCHEMA_FILES],
+        "schemas": [_load(f) for f in (*SCHEMA_FILES, *SERVICE_SCHEMA_FILES)],
         "resource_types": _load("resource-types.json"),
         "service_provider_config": _load("service-provider-config.json"),
     }
 
 
 def schema_documents() -> list[dict[str, Any]]:
-    """The bodies of /Schemas (RFC 7643 §7), without `meta` (the HTTP layer adds location)."""
+    """The bodies of /Schemas (RFC 7643 §7), without `meta` (the HTTP layer adds location).
+
+    The resource schemas come first, then the schemas of ServiceProviderConfig, ResourceType and
+    Schema, which RFC 7643 §8.7.2 represents alongside them.
+    """
     return copy.deepcopy(_documents()["schemas"])
 
 

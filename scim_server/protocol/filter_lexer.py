@@ -9,8 +9,9 @@ scim2-filter-parser's lexer is used with four corrections, made by subclassing i
 
 Entra leniency: the comparison value may be written without quotes, as in Entra's
 documented `externalId eq jyoung` and the reference Postman collection's
-`emails.Value co example.com`. Everything written without spaces after a comparison operator is
-then one string. Each comparison value is handed to the parser as a `Literal`, already decoded.
+`emails.Value co example.com` and `meta.Created gt 2015-10-10T14:38:21.8617979-07:00`.
+Everything written without spaces after a comparison operator is then one string (a lone number
+stays a number). Each comparison value is handed to the parser as a `Literal`, already decoded.
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ def _literal_token(text: str, run: list[Any]) -> Any:
             raise InvalidFilter(f"Invalid comparison value {written} in filter.") from None
     elif len(run) == 1 and first in ("TRUE", "FALSE", "NULL"):
         value = {"TRUE": True, "FALSE": False, "NULL": None}[first]
-    elif first in _BARE_WORD_STARTS and '"' not in written:
+    elif (first in _BARE_WORD_STARTS or (first == "NUMBER" and len(run) > 1)) and (
+        '"' not in written
+    ):
         value = written
     else:
         raise InvalidFilter(f"Invalid comparison value {written} in filter.")

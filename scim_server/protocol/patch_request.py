@@ -12,6 +12,8 @@ Client leniencies:
 * The keys of a path-less value may be dotted or URN-qualified paths, as Entra sends them with
   `aadOptscim062020` (`{"name.givenName": ..., "urn:...:User:employeeNumber": ...}`).
 * `schemas` is not checked: the endpoint already says the body is a PatchOp.
+* An extension's object value may carry its own `schemas` member (scim2-models writes one): it
+  is ignored, as it is in a POST or PUT body (`resource.parse_resource`).
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ def _expand(
         raise InvalidValue(f"The value of {where} must be an object of attribute values.")
     expanded: list[PatchOperation] = []
     for key, item in value.items():
+        if extension and str(key).lower() == "schemas":
+            continue
         path = parse_patch_path(f"{extension}:{key}" if extension else str(key), schema)
         if path.attribute is None:
             expanded.extend(_expand(op, path.extension, item, schema, pathless=pathless))

@@ -59,7 +59,7 @@ def _rendered(group: ScimGroup, shown: Projection, members: list[Any] | None) ->
 
 def _members(group: ScimGroup) -> list[dict[str, Any]]:
     session, _ = session_and_org()
-    return references("User", store.iter_members(session, group.pk))
+    return references("User", store.iter_members(session, group.pk), "User")
 
 
 def _answer(group: ScimGroup, status: int = 200, *, stream: bool = False) -> Response:
@@ -108,7 +108,9 @@ def _stream(
 
 
 def _encoded_members(pairs: list[tuple[str, str | None]], base: str) -> str:
-    encoded = json.dumps(references("User", pairs, base), separators=(",", ":"), ensure_ascii=False)
+    encoded = json.dumps(
+        references("User", pairs, "User", base), separators=(",", ":"), ensure_ascii=False
+    )
     return encoded[1:-1]
 
 

@@ -1,7 +1,9 @@
 """Stored resources as the service returns them: `schemas`, `id`, `meta` and projection.
 
 `meta` (RFC 7643 §3.1) is computed, never stored: resourceType, created, lastModified, the
-resource's location and its version as a weak ETag. The projection (RFC 7644 §3.4.2.5) decides
+resource's location and its version as a weak ETag. So are the `$ref` and `type` of references
+(RFC 7643 §2.3.7, §4.1.2, §4.2, §4.3): the manager's `$ref`, a member's `type` ("User") and a
+user's group `type` ("direct": groups do not nest). The projection (RFC 7644 §3.4.2.5) decides
 the rest.
 """
 
@@ -11,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from scim_server.protocol.attribute_values import set_value
 from scim_server.protocol.etag import etag
 from scim_server.protocol.projection import Projection
+from scim_server.protocol.references import manager_attribute, reference_id
 from scim_server.protocol.registry import ResourceSchema
 from scim_server.protocol.resource import resource_schemas
 from scim_server.protocol.values import format_datetime
@@ -38,15 +42,19 @@ def location(resource_type: str, resource_id: str, base: str | None = None) -> s
 
 
 def references(
-    resource_type: str, pairs: Iterable[tuple[str, str | None]], base: str | None = None
+    resource_type: str,
+    pairs: Iterable[tuple[str, str | None]],
+    label: str,
+    base: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Reference values (`members`, `groups`) with `value`, `$ref` and `display`."""
+    """Reference values (`members`, `groups`) with `value`, `$ref`, `type` and `display`."""
     base = base or base_url()
     values = []
     for resource_id, display in pairs:
         value: dict[str, Any] = {
             "value": resource_id,
             "$ref": location(resource_type, resource_id, base),
+            "type": label,
         }
         if display:
             value["display"] = display
@@ -62,4 +70,8 @@ def render(
 ) -> dict[str, Any]:
     """The response form of a stored resource (with its `id`) under a projection."""
     full = {"schemas": resource_schemas(resource, schema), **resource, "meta": resource_meta}
+    manager = manager_attribute(schema)
+    manager_id = reference_id(full, manager) if manager is not None else None
+    if manager is not None and manager_id is not None:
+        set_value(full, manager, {"value": manager_id, "$ref": location("User", manager_id)})
     return projection.apply(full, schema)

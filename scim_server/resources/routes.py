@@ -67,4 +67,6 @@ for _path, _method, _handler in ROUTES:
         endpoint=f"{_method.lower()}_{_handler.__module__.rsplit('.', 1)[-1]}_{_handler.__name__}",
         view_func=_handler,
         methods=[_method],
+        # Microsoft's reference Postman collection queries `/Users/?filter=...`.
+        strict_slashes=False,
     )

@@ -39,7 +39,7 @@ def _rendered(stored: store.StoredUser, shown: Projection) -> dict[str, object]:
     if shown.includes(SCHEMA.attribute("groups")):
         groups = group_refs_of_users(*session_and_org(), [row.pk]).get(row.pk, [])
         if groups:
-            resource["groups"] = references("Group", groups)
+            resource["groups"] = references("Group", groups, "direct")
     return render(
         resource,
         SCHEMA,
@@ -89,7 +89,7 @@ def _query(query: ListQuery) -> Response:
     for stored in page:
         resource = stored.resource
         if groups.get(stored.row.pk):
-            resource["groups"] = references("Group", groups[stored.row.pk])
+            resource["groups"] = references("Group", groups[stored.row.pk], "direct")
         row = stored.row
         resources.append(
             render(

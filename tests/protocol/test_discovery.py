@@ -52,12 +52,38 @@ def test_every_attribute_states_every_characteristic(document: dict[str, Any]) -
             assert attribute["referenceTypes"], attribute["name"]
 
 
-def test_schemas_served_are_user_group_and_enterprise() -> None:
+def test_schemas_served_are_the_resources_then_discovery_rfc7643_8_7_2() -> None:
     assert [d["id"] for d in schema_documents()] == [
         "urn:ietf:params:scim:schemas:core:2.0:User",
         "urn:ietf:params:scim:schemas:core:2.0:Group",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig",
+        "urn:ietf:params:scim:schemas:core:2.0:ResourceType",
+        "urn:ietf:params:scim:schemas:core:2.0:Schema",
     ]
+
+
+def test_discovery_schemas_describe_the_served_documents() -> None:
+    """Every member of the discovery documents is an attribute of its schema (RFC 7643 §5-§7)."""
+    by_id = {d["id"]: d for d in schema_documents()}
+
+    def names(schema_id: str) -> set[str]:
+        return {a["name"] for a in by_id[schema_id]["attributes"]} | {"schemas", "meta"}
+
+    config = service_provider_config(50)
+    assert set(config) <= names("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig")
+    for document in resource_type_documents():
+        assert set(document) <= names("urn:ietf:params:scim:schemas:core:2.0:ResourceType")
+    attribute_names = {
+        a["name"]
+        for a in by_id["urn:ietf:params:scim:schemas:core:2.0:Schema"]["attributes"][-1][
+            "subAttributes"
+        ]
+    }
+    for document in schema_documents():
+        assert set(document) <= names("urn:ietf:params:scim:schemas:core:2.0:Schema")
+        for attribute in _attributes(document):
+            assert set(attribute) <= attribute_names, attribute["name"]
 
 
 def test_resource_types_name_served_schemas() -> None:

@@ -189,3 +189,11 @@ def test_members_eq_on_groups() -> None:
 def test_invalid_filters(text: str) -> None:
     with pytest.raises(InvalidFilter):
         parse_filter(text, USER)
+
+
+def test_unquoted_date_time_is_a_string_postman() -> None:
+    """The reference Postman collection filters `meta.Created gt <dateTime>` without quotes."""
+    written = "2015-10-10T14:38:21.8617979-07:00"
+    assert parse_filter(f"meta.Created gt {written}", USER) == parse_filter(
+        f'meta.created gt "{written}"', USER
+    )

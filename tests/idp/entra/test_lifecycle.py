@@ -22,6 +22,8 @@ from tests.conftest import Provisioned
 from tests.kinabase_view import KinabaseView
 from tests.scim_client import ENTERPRISE, GROUP_SCHEMA, LIST_RESPONSE, ScimClient, entra_user
 
+pytestmark = pytest.mark.conformance
+
 ADSCIM_GROUP = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 
 
