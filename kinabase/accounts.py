@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from kinabase.colleagues import create_colleague_record, create_colleagues_collection
 from kinabase.errors import EmailInUse
-from kinabase.licences import activate_user, ensure_seat_available
+from kinabase.licences import ensure_seat_available
 from kinabase.organisations import Organisation
 from kinabase.users import User, UserStatus, UserType, find_user_by_email
 
@@ -48,7 +48,7 @@ def create_user(
         display_name=display_name,
         job_title=job_title,
         user_type=user_type,
-        status=UserStatus.INVITED,
+        status=UserStatus.ACTIVE if active else UserStatus.INVITED,
     )
     if active:
         # Check the seat before the user exists, so that a refusal leaves nothing behind.
@@ -56,6 +56,4 @@ def create_user(
     session.add(user)
     session.flush()
     create_colleague_record(session, user)
-    if active:
-        activate_user(session, user)
     return user

@@ -29,8 +29,11 @@ def seats_in_use(session: Session, org_id: int) -> int:
 
 def ensure_seat_available(session: Session, org_id: int) -> None:
     """Raise LicenceExhausted unless one more user may become active."""
+    # FOR NO KEY UPDATE on PostgreSQL: it serialises seat checks, yet does not conflict with the
+    # key-share locks that inserting rows referencing the organisation takes (FOR UPDATE would,
+    # and two concurrent creates would deadlock).
     organisation = session.scalars(
-        select(Organisation).where(Organisation.id == org_id).with_for_update()
+        select(Organisation).where(Organisation.id == org_id).with_for_update(key_share=True)
     ).one()
     in_use = seats_in_use(session, org_id)
     if in_use >= organisation.licence_seats:

@@ -60,14 +60,17 @@ def set_user_type_by_hand(user: User, user_type: UserType) -> None:
 
 def settle_user_types(session: Session, org_id: int, user_ids: Select[int] | None = None) -> None:
     """Bring `users.user_type` in line with the grants of these users (all of the organisation's
-    when `user_ids` is None), in two UPDATE statements whatever their number.
+    when `user_ids` is None), in two UPDATE statements whatever their number. `user_ids` must
+    select users of the organisation.
 
     Users with grants take the highest granted type (their hand-given type is kept aside); users
     whose last grant went get their hand-given type back. Rows already right are not written.
     """
-    scope: list[ColumnElement[bool]] = [User.org_id == org_id]
-    if user_ids is not None:
-        scope.append(User.id.in_(user_ids.scalar_subquery()))
+    # Given ids (always the organisation's own) are looked up by primary key alone: with an
+    # org_id condition beside them, SQLite's planner walks every user of the organisation.
+    scope: list[ColumnElement[bool]] = (
+        [User.org_id == org_id] if user_ids is None else [User.id.in_(user_ids.scalar_subquery())]
+    )
     has_grant = exists().where(UserTypeGrant.user_id == User.id)
     top = _highest_granted_type()
     session.execute(

@@ -76,6 +76,11 @@ def _request_writes() -> bool:
     return bool(getattr(view, "writes_data", False))
 
 
+def discard_session() -> None:
+    """Close this request's session (rolling back); the next db_session() opens a new one."""
+    _close_session(None)
+
+
 def _close_session(exc: BaseException | None) -> None:
     session: Session | None = g.pop("_db_session", None)
     if session is not None:

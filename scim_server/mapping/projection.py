@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kinabase.accounts import create_user
 from kinabase.colleagues import colleague_record, refresh_colleague_identity
 from kinabase.errors import EmailInUse
-from kinabase.licences import activate_user, deactivate_user, ensure_seat_available
+from kinabase.licences import activate_user, deactivate_user
 from kinabase.user_types import settle_user_types
 from kinabase.users import User, UserStatus, find_user_by_email
 from scim_server.mapping.directory import DirectoryUser
@@ -69,19 +69,19 @@ def project_user(session: Session, org_id: int, user: DirectoryUser) -> Projecti
     account, outcome = _account_for(session, org_id, link, email)
     if user.manager_directory_id == user.directory_id:
         raise InvalidManager(f"directory user {user.directory_id!r} cannot be their own manager")
-    if user.active and (account is None or account.status is not UserStatus.ACTIVE):
-        ensure_seat_available(session, org_id)
 
+    # The seat is checked once, before anything is written: by create_user for a new account,
+    # by activate_user for an existing one.
     if account is None:
         account = create_user(session, org_id, email, active=user.active)
+    if user.active:
+        activate_user(session, account)  # a no-op for an account just created active
+    else:
+        deactivate_user(session, account)
     if link is None:
         link = DirectoryLink(org_id=org_id, directory_id=user.directory_id, user_id=account.id)
         session.add(link)
     _copy_profile(account, user, email)
-    if user.active:
-        activate_user(session, account)
-    else:
-        deactivate_user(session, account)
 
     record = colleague_record(session, org_id, account.id)
     refresh_colleague_identity(record, account)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, g, request
 
 from kinabase.errors import DomainError
+from kinabase_m365.database import WRITE_METHODS
 from scim_server.protocol.errors import ScimError
 from scim_server.resources import discovery, groups, search, users
 from scim_server.resources.auth import authenticate
@@ -20,6 +21,7 @@ from scim_server.resources.error_handlers import (
     render_unexpected_error,
 )
 from scim_server.resources.http import BASE_PATH
+from scim_server.resources.retries import retry_on_conflict
 
 blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
 
@@ -65,7 +67,7 @@ for _path, _method, _handler in ROUTES:
     blueprint.add_url_rule(
         _path,
         endpoint=f"{_method.lower()}_{_handler.__module__.rsplit('.', 1)[-1]}_{_handler.__name__}",
-        view_func=_handler,
+        view_func=retry_on_conflict(_handler) if _method in WRITE_METHODS else _handler,
         methods=[_method],
         # Microsoft's reference Postman collection queries `/Users/?filter=...`.
         strict_slashes=False,

@@ -113,3 +113,37 @@ def test_duplicate_group_names_are_409(acme: Provisioned) -> None:
     assert acme.scim.post("/Groups", group).status_code == 201
     response = acme.scim.post("/Groups", {**group, "displayName": "SALES"})
     assert response.status_code == 409 and response.json["scimType"] == "uniqueness"
+
+
+def run_concurrently(app: Flask, token: str, requests: list[Any]) -> list[int]:
+    """Send each (method, path, body) from its own thread, all at once; the statuses."""
+    barrier = threading.Barrier(len(requests))
+    statuses: list[int] = []
+
+    def send(method: str, path: str, body: Any) -> None:
+        scim = ScimClient(app.test_client(), token)
+        barrier.wait()
+        statuses.append(scim.request(method, path, body).status_code)
+
+    threads = [threading.Thread(target=send, args=r) for r in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_concurrent_creates_and_deletes_all_succeed(app: Flask, acme: Provisioned) -> None:
+    """Entra sends in parallel: no two writes may deadlock (PostgreSQL aborts one if they do)."""
+    bodies = [entra_user(f"u{i}@acme.test", "U", str(i), f"u{i}") for i in range(8)]
+    statuses = run_concurrently(app, acme.scim.token, [("POST", "/Users", b) for b in bodies])
+    assert statuses == [201] * 8
+
+    users = acme.scim.get("/Users").json["Resources"]
+    boss, reports = users[0], users[1:]
+    for report in reports:
+        manager = [{"op": "add", "path": f"{ENTERPRISE}:manager", "value": boss["id"]}]
+        assert acme.scim.patch(f"/Users/{report['id']}", manager).status_code == 200
+    deletes = [("DELETE", f"/Users/{u['id']}", None) for u in users]
+    assert run_concurrently(app, acme.scim.token, deletes) == [204] * 8
+    assert acme.scim.get("/Users").json["totalResults"] == 0
