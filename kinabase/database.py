@@ -4,10 +4,17 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout. Its Python driv
 transactions are replaced by explicit ones so that a writing unit of work can start with
 `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes fails with "database is
 locked" when another process committed in between, whatever the busy timeout.
+
+Writers queue on an advisory file lock (`<database>-writer.lock`, fcntl.flock) before `BEGIN
+IMMEDIATE`, and release it when their transaction ends. SQLite's own busy handler polls with
+sleeps of up to 100 ms, so with several gunicorn workers most of a writer's time went to
+sleeping after the lock was already free; the kernel wakes a flock waiter at once.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +35,53 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
     event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_sqlite_transaction)
+    writer_lock = (
+        WriterLock(f"{parsed.database}-writer.lock") if _is_file(parsed.database) else None
+    )
+
+    def begin(connection: Any) -> None:
+        writing = connection.get_execution_options().get(WRITE_OPTION, False)
+        if writing and writer_lock is not None:
+            writer_lock.acquire(connection.info)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    def end(connection: Any) -> None:
+        if writer_lock is not None:
+            writer_lock.release(connection.info)
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
     return engine
+
+
+def _is_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
+class WriterLock:
+    """An advisory lock that SQLite writers of every process take in turn (fcntl.flock).
+
+    Each connection opens the lock file once and keeps its descriptor in its `info`; flock locks
+    belong to the open file, so two connections of one process exclude each other too. A process
+    that dies releases its lock with its files.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def acquire(self, info: dict[str, Any]) -> None:
+        """Wait for the lock and take it for this connection."""
+        descriptor = info.get("writer_lock_fd")
+        if descriptor is None:
+            descriptor = info["writer_lock_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        info["writer_lock_held"] = True
+
+    def release(self, info: dict[str, Any]) -> None:
+        """Release the lock if this connection holds it."""
+        if info.pop("writer_lock_held", False):
+            fcntl.flock(info["writer_lock_fd"], fcntl.LOCK_UN)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
@@ -41,11 +93,6 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _begin_sqlite_transaction(connection: Any) -> None:
-    writing = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def make_sessionmakers(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:

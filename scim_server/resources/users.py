@@ -33,10 +33,12 @@ from scim_server.store.groups import group_refs_of_users
 SCHEMA = load_registry().user
 
 
-def _rendered(stored: store.StoredUser, shown: Projection) -> dict[str, object]:
+def _rendered(
+    stored: store.StoredUser, shown: Projection, *, new: bool = False
+) -> dict[str, object]:
     resource = stored.resource
     row = stored.row
-    if shown.includes(SCHEMA.attribute("groups")):
+    if not new and shown.includes(SCHEMA.attribute("groups")):  # a new user is in no group
         groups = group_refs_of_users(*session_and_org(), [row.pk]).get(row.pk, [])
         if groups:
             resource["groups"] = references("Group", groups, "direct")
@@ -52,7 +54,8 @@ def _answer(stored: store.StoredUser, status: int = 200) -> Response:
     headers = {"ETag": etag(stored.row.version)}
     if status == 201:
         headers["Location"] = location("User", stored.row.id)
-    return scim_response(_rendered(stored, projection(SCHEMA)), status, headers)
+    rendered = _rendered(stored, projection(SCHEMA), new=status == 201)
+    return scim_response(rendered, status, headers)
 
 
 def create() -> Response:

@@ -25,6 +25,7 @@ from scim_server.protocol.query import ListQuery, SortOrder
 from scim_server.store.filter_targets import group_target
 from scim_server.store.filters import compile_filter, compile_sort
 from scim_server.store.integrity import violates
+from scim_server.store.paging import count_matches
 from scim_server.store.tables import ScimGroup, ScimGroupMember, ScimUser, group_columns
 from scim_server.store.users import require_users
 
@@ -252,18 +253,25 @@ def query_groups(
     condition = [ScimGroup.org_id == org_id]
     if query.filter is not None:
         condition.append(compile_filter(query.filter, target, dialect_name))
-    total = session.scalar(select(func.count()).select_from(ScimGroup).where(*condition)) or 0
-    if query.count == 0 or total <= query.offset:
-        return total, []
     order = []
     if query.sort_by is not None:
         key = compile_sort(query.sort_by, target, dialect_name)
         order.append(key.desc() if query.sort_order is SortOrder.DESCENDING else key.asc())
     order.append(ScimGroup.pk.asc())
-    page = session.scalars(
-        select(ScimGroup).where(*condition).order_by(*order).offset(query.offset).limit(query.count)
+    page = (
+        list(
+            session.scalars(
+                select(ScimGroup)
+                .where(*condition)
+                .order_by(*order)
+                .offset(query.offset)
+                .limit(query.count)
+            )
+        )
+        if query.count
+        else []
     )
-    return total, list(page)
+    return count_matches(session, ScimGroup, condition, query, len(page)), page
 
 
 def _flush_unique(session: Session, document: Mapping[str, Any]) -> None:

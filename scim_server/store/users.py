@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy import Row, Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -25,6 +25,7 @@ from scim_server.protocol.references import attach_manager, detach_manager
 from scim_server.store.filter_targets import user_target
 from scim_server.store.filters import compile_filter, compile_sort
 from scim_server.store.integrity import violates
+from scim_server.store.paging import count_matches
 from scim_server.store.tables import ScimUser, ScimUserValue, user_columns, user_values
 
 _Manager = aliased(ScimUser, name="manager")
@@ -124,12 +125,14 @@ def update_user(session: Session, stored: StoredUser, resource: Mapping[str, Any
         )
     for column, value in user_columns(document, schema).items():
         setattr(row, column, value)
+    before = user_values(row.resource, schema)
     row.resource = document
     row.version += 1
     row.last_modified = utcnow()
     _flush_unique(session, document)
-    session.execute(delete(ScimUserValue).where(ScimUserValue.user_pk == row.pk))
-    _write_values(session, row, document)
+    if user_values(document, schema) != before:
+        session.execute(delete(ScimUserValue).where(ScimUserValue.user_pk == row.pk))
+        _write_values(session, row, document)
     return StoredUser(row=row, manager_id=manager_id)
 
 
@@ -152,24 +155,33 @@ def query_users(
     """The total number of matching users and one page of them (RFC 7644 §3.4.2).
 
     Filtering, sorting and paging all happen in the database; ties (and unsorted queries) are
-    ordered by creation, so pages are stable.
+    ordered by creation, so pages are stable. The count is a second query only when the page
+    cannot tell it (Entra's lookups by userName need just one).
     """
     target = user_target()
     condition = [ScimUser.org_id == org_id]
     if query.filter is not None:
         condition.append(compile_filter(query.filter, target, dialect_name))
-    total = session.scalar(select(func.count()).select_from(ScimUser).where(*condition)) or 0
-    if query.count == 0 or total <= query.offset:
-        return total, []
     order = []
     if query.sort_by is not None:
         key = compile_sort(query.sort_by, target, dialect_name)
         order.append(key.desc() if query.sort_order is SortOrder.DESCENDING else key.asc())
     order.append(ScimUser.pk.asc())
-    page = session.execute(
-        _with_manager().where(*condition).order_by(*order).offset(query.offset).limit(query.count)
+    page = (
+        [
+            _stored(row)
+            for row in session.execute(
+                _with_manager()
+                .where(*condition)
+                .order_by(*order)
+                .offset(query.offset)
+                .limit(query.count)
+            )
+        ]
+        if query.count
+        else []
     )
-    return total, [_stored(row) for row in page]
+    return count_matches(session, ScimUser, condition, query, len(page)), page
 
 
 def iter_users(session: Session, org_id: int, page_size: int = 500) -> Iterator[StoredUser]:

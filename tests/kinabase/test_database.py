@@ -1,0 +1,48 @@
+"""SQLite writers take turns on the writer lock; readers never wait for it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from kinabase.database import make_engine, make_sessionmakers
+
+
+def test_a_writer_waits_for_the_other_and_readers_do_not(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'lock.db'}"
+    first_engine, second_engine = make_engine(url), make_engine(url)  # as two processes would
+    with first_engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    read_first, write_first = make_sessionmakers(first_engine)
+    read_second, write_second = make_sessionmakers(second_engine)
+    order: list[str] = []
+    second_started = threading.Event()
+
+    def second_writer() -> None:
+        with write_second() as session:
+            second_started.set()
+            session.execute(text("INSERT INTO t VALUES (2)"))  # BEGIN waits for the lock
+            order.append("second wrote")
+            session.commit()
+
+    with write_first() as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        second_started.wait()
+        time.sleep(0.2)
+        with read_second() as reader:  # a reader is not held up by the writers
+            assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        order.append("first committed")
+        session.commit()
+    thread.join(timeout=10)
+
+    assert order == ["first committed", "second wrote"]
+    with read_first() as reader:
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 2
+    assert Path(f"{tmp_path / 'lock.db'}-writer.lock").exists()
+    first_engine.dispose()
+    second_engine.dispose()
