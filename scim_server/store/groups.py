@@ -21,11 +21,10 @@ from kinabase.base import utcnow
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import NotFound, Uniqueness
 from scim_server.protocol.members import MemberDelta
-from scim_server.protocol.query import ListQuery, SortOrder
+from scim_server.protocol.query import ListQuery
 from scim_server.store.filter_targets import group_target
-from scim_server.store.filters import compile_filter, compile_sort
 from scim_server.store.integrity import violates
-from scim_server.store.paging import count_matches
+from scim_server.store.paging import count_matches, where_and_order
 from scim_server.store.tables import ScimGroup, ScimGroupMember, ScimUser, group_columns
 from scim_server.store.users import require_users
 
@@ -249,15 +248,9 @@ def query_groups(
     session: Session, org_id: int, query: ListQuery, dialect_name: str
 ) -> tuple[int, list[ScimGroup]]:
     """The total number of matching groups and one page of them (RFC 7644 §3.4.2)."""
-    target = group_target()
-    condition = [ScimGroup.org_id == org_id]
-    if query.filter is not None:
-        condition.append(compile_filter(query.filter, target, dialect_name))
-    order = []
-    if query.sort_by is not None:
-        key = compile_sort(query.sort_by, target, dialect_name)
-        order.append(key.desc() if query.sort_order is SortOrder.DESCENDING else key.asc())
-    order.append(ScimGroup.pk.asc())
+    condition, order = where_and_order(
+        ScimGroup.org_id == org_id, ScimGroup.pk, group_target(), query, dialect_name
+    )
     page = (
         list(
             session.scalars(

@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session, aliased
 from kinabase.base import utcnow
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import InvalidValue, NotFound, Uniqueness
-from scim_server.protocol.query import ListQuery, SortOrder
+from scim_server.protocol.query import ListQuery
 from scim_server.protocol.references import attach_manager, detach_manager
 from scim_server.store.filter_targets import user_target
-from scim_server.store.filters import compile_filter, compile_sort
 from scim_server.store.integrity import violates
-from scim_server.store.paging import count_matches
+from scim_server.store.paging import count_matches, where_and_order
 from scim_server.store.tables import ScimUser, ScimUserValue, user_columns, user_values
 
 _Manager = aliased(ScimUser, name="manager")
@@ -158,15 +157,9 @@ def query_users(
     ordered by creation, so pages are stable. The count is a second query only when the page
     cannot tell it (Entra's lookups by userName need just one).
     """
-    target = user_target()
-    condition = [ScimUser.org_id == org_id]
-    if query.filter is not None:
-        condition.append(compile_filter(query.filter, target, dialect_name))
-    order = []
-    if query.sort_by is not None:
-        key = compile_sort(query.sort_by, target, dialect_name)
-        order.append(key.desc() if query.sort_order is SortOrder.DESCENDING else key.asc())
-    order.append(ScimUser.pk.asc())
+    condition, order = where_and_order(
+        ScimUser.org_id == org_id, ScimUser.pk, user_target(), query, dialect_name
+    )
     page = (
         [
             _stored(row)
