@@ -61,6 +61,18 @@ class PhaseResult:
     latencies: list[float] = field(default_factory=list)
     capped: bool = False
     error_samples: list[str] = field(default_factory=list)
+    client_cpu: float = 0.0  # CPU seconds of this (client) process during the phase
+    server_cpu: float | None = None  # CPU seconds of the server (and its database backends)
+
+    def server_cpu_ms_per_request(self) -> float:
+        """The server's CPU time per request, in milliseconds (NaN when unknown)."""
+        if self.server_cpu is None or not self.requests:
+            return math.nan
+        return self.server_cpu / self.requests * 1000
+
+    def client_cpu_percent(self) -> float:
+        """The client's CPU use during the phase, in percent of one core."""
+        return self.client_cpu / self.elapsed * 100 if self.elapsed > 0 else math.nan
 
     @property
     def throughput(self) -> float:
@@ -85,6 +97,7 @@ class PhaseResult:
             latencies=self.latencies + other.latencies,
             capped=self.capped or other.capped,
             error_samples=(self.error_samples + other.error_samples)[:5],
+            client_cpu=self.client_cpu + other.client_cpu,
         )
 
 
@@ -138,12 +151,14 @@ def run_calls(
             session.close()
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     result.elapsed = time.perf_counter() - started
+    result.client_cpu = time.process_time() - cpu_started
     return result
 
 

@@ -35,6 +35,8 @@ class Row:
             "p99_ms": _rounded(self.result.percentile_ms(99)),
             "ratio_vs_scim2_server": None if self.ratio is None else round(self.ratio, 2),
             "capped": self.result.capped,
+            "server_cpu_ms_per_request": _rounded(self.result.server_cpu_ms_per_request()),
+            "client_cpu_percent": _rounded(self.result.client_cpu_percent()),
         }
 
 
@@ -63,9 +65,9 @@ def workload_table(rows: Sequence[Row]) -> str:
     """The workload table: phase, server, requests, req/s, p50, p99, ratio and target."""
     header = (
         "| phase | server | requests | errors | req/s | p50 ms | p99 ms "
-        "| vs scim2-server | target 3x |"
+        "| vs scim2-server | target 3x | server CPU ms/req | client CPU % |"
     )
-    lines = [header, "|---|---|---:|---:|---:|---:|---:|---:|:---:|"]
+    lines = [header, "|---|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|"]
     for row in rows:
         result = row.result
         capped = " (capped)" if result.capped else ""
@@ -76,7 +78,9 @@ def workload_table(rows: Sequence[Row]) -> str:
         lines.append(
             f"| {row.phase} | {row.server} | {result.requests}{capped} | {result.errors} "
             f"| {result.throughput:.1f} | {_ms(result.percentile_ms(50))} "
-            f"| {_ms(result.percentile_ms(99))} | {ratio} | {target} |"
+            f"| {_ms(result.percentile_ms(99))} | {ratio} | {target} "
+            f"| {_ms(result.server_cpu_ms_per_request())} "
+            f"| {_ms(result.client_cpu_percent())} |"
         )
     return "\n".join(lines)
 

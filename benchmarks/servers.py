@@ -14,6 +14,7 @@ time fails the run with the tail of its log.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import signal
@@ -38,6 +39,7 @@ LOOPBACK = "127.0.0.1"
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 READY_TIMEOUT = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STOP_TIMEOUT = 15.0
 
 SCIM2_SERVER_NAME = "scim2-server"
@@ -60,6 +62,14 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     log_path: Path
     notes: list[str] = field(default_factory=list)
+    postgresql_database: str | None = None  # whose backends' CPU counts as this server's
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's processes and, on PostgreSQL, its backends."""
+        pids = [self.process.pid, *child_pids(self.process.pid)]
+        if self.postgresql_database is not None:
+            pids.extend(postgresql_backends(self.postgresql_database))
+        return sum(process_cpu_seconds(pid) for pid in pids)
 
     def worker_pids(self) -> list[int]:
         """The pids of the processes that serve requests (gunicorn's workers, or the server)."""
@@ -85,6 +95,7 @@ class OurDatabase:
     url: str
     org_id: int
     token: str
+    postgresql_database: str | None = None
 
 
 def free_port() -> int:
@@ -110,6 +121,26 @@ def child_pids(parent: int) -> list[int]:
         if int(fields[1]) == parent and fields[0] != "Z":
             found.append(int(entry.name))
     return sorted(found)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a live process (0 when it is gone), from /proc/PID/stat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    # fields[0] is field 3 of proc(5), the state; utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgresql_backends(database: str) -> list[int]:
+    """The pids of the PostgreSQL backends connected to `database`."""
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)
+        ).fetchall()
+    return [int(row[0]) for row in rows]
 
 
 def postgresql_available() -> bool:
@@ -184,7 +215,10 @@ def prepare_postgresql(stack: ExitStack, workdir: Path, name: str, seats: int) -
             admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
     stack.callback(drop)
-    return _provision(POSTGRES_URL.format(name=database), seats, workdir / f"{name}-setup.log")
+    provisioned = _provision(
+        POSTGRES_URL.format(name=database), seats, workdir / f"{name}-setup.log"
+    )
+    return dataclasses.replace(provisioned, postgresql_database=database)
 
 
 def start_ours(
@@ -207,6 +241,7 @@ def start_ours(
         workdir=workdir,
         env=_our_environment(database.url),
     )
+    server.postgresql_database = database.postgresql_database
     server.notes.append(f"{name}: gunicorn, {workers} sync workers")
     return server
 

@@ -283,6 +283,7 @@ def _run_phase(phase: Phase, state: ServerRun, limits: Limits) -> PhaseResult:
     deadline = min(time.monotonic() + limits.phase_seconds, limits.run_deadline)
     result = PhaseResult()
     budget = limits.phase_max_requests
+    cpu_before = state.server.cpu_seconds()
     for step in phase.steps:
         calls = step(state)
         step_result = run_calls(
@@ -296,4 +297,5 @@ def _run_phase(phase: Phase, state: ServerRun, limits: Limits) -> PhaseResult:
         if step_result.capped:
             state.notes.append(f"{phase.name}: stopped at its cap after {result.requests} requests")
             break
+    result.server_cpu = state.server.cpu_seconds() - cpu_before
     return result
