@@ -29,6 +29,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from gunicorn.config import Config as GunicornConfig
 
 from benchmarks.entra import ENTRA, SCIM2_SERVER, Dialect
 from benchmarks.load import Target
@@ -185,7 +186,7 @@ def start_scim2_server(stack: ExitStack, workdir: Path, *, threads: int) -> Runn
 
 
 def _gunicorn(port: int, *, workers: int, timeout: int) -> list[str]:
-    return [
+    command = [
         sys.executable,
         "-m",
         "gunicorn",
@@ -196,6 +197,11 @@ def _gunicorn(port: int, *, workers: int, timeout: int) -> list[str]:
         "--timeout",
         str(timeout),
     ]
+    # Recent gunicorns open a control socket at one fixed path per user; several servers at
+    # once (ours, scim2-server, a developer's `make run`) would take it from each other.
+    if "control_socket_disable" in GunicornConfig().settings:
+        command.append("--no-control-socket")
+    return command
 
 
 def prepare_sqlite(workdir: Path, name: str, seats: int) -> OurDatabase:
