@@ -9,6 +9,7 @@ import kinabase.organisations
 import kinabase.provisioning_tokens
 import kinabase.roles
 import kinabase.users  # noqa: F401 - imported for their tables
+import scim_server.store.tables  # noqa: F401 - imported for their tables
 from kinabase.base import Base
 
 metadata: MetaData = Base.metadata

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from scim_server.protocol.attribute_values import lookup
 from scim_server.protocol.errors import InvalidValue
 from scim_server.protocol.schema import STRING_TYPES, Attribute, AttributeType
 
@@ -74,15 +75,16 @@ def coerce(attribute: Attribute, value: Any, where: str) -> Any:
         return value
     if attribute.multi_valued:
         items = value if isinstance(value, list) else [value]
-        kept = [v for v in (_coerce_single(attribute, item, where) for item in items)]
+        kept = [v for v in (coerce_item(attribute, item, where) for item in items)]
         kept = [v for v in kept if v is not UNASSIGNED]
         return kept or UNASSIGNED
     if attribute.is_complex and isinstance(value, list) and len(value) <= 1:
-        return _coerce_single(attribute, value[0], where) if value else UNASSIGNED
-    return _coerce_single(attribute, value, where)
+        return coerce_item(attribute, value[0], where) if value else UNASSIGNED
+    return coerce_item(attribute, value, where)
 
 
-def _coerce_single(attribute: Attribute, value: Any, where: str) -> Any:
+def coerce_item(attribute: Attribute, value: Any, where: str) -> Any:
+    """The stored form of one value (one element, for a multi-valued attribute)."""
     if value is None:
         return UNASSIGNED
     if attribute.is_complex:
@@ -98,6 +100,8 @@ def _coerce_complex(attribute: Attribute, value: Any, where: str) -> Any:
         value = {value_sub.name: value}
     if not isinstance(value, Mapping):
         raise InvalidValue(f"{where} must be an object with sub-attributes, not {value!r}")
+    if attribute.references_resources and value_sub is not None:
+        return _reference(value_sub, value, where)
     result: dict[str, Any] = {}
     for key, sub_value in value.items():
         sub = attribute.sub_attribute(str(key))
@@ -106,14 +110,19 @@ def _coerce_complex(attribute: Attribute, value: Any, where: str) -> Any:
         coerced = coerce_simple(sub, sub_value, f"{where}.{sub.name}")
         if coerced is not UNASSIGNED:
             result[sub.name] = coerced
-    if attribute.references_resources and value_sub is not None:
-        reference = result.get(value_sub.name)
-        if reference in (None, ""):
-            if result:
-                raise InvalidValue(f"{where} needs a 'value' naming the referenced resource")
-            return UNASSIGNED
-        return {value_sub.name: reference}
     return result or UNASSIGNED
+
+
+def _reference(value_sub: Attribute, value: Mapping[str, Any], where: str) -> Any:
+    # Only the referenced id is kept: $ref, display and type are the server's to compute.
+    reference = lookup(value, value_sub.name)
+    if reference is None or reference == "":
+        if any(v not in (None, "") for v in value.values()):
+            raise InvalidValue(f"{where} needs a 'value' naming the referenced resource")
+        return UNASSIGNED
+    if not isinstance(reference, str):
+        raise InvalidValue(f"{where}.value must be a string id, not {reference!r}")
+    return {value_sub.name: reference}
 
 
 def coerce_simple(attribute: Attribute, value: Any, where: str) -> Any:
