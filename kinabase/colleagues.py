@@ -77,11 +77,25 @@ def create_colleague_record(session: Session, user: User) -> Record:
         org_id=user.org_id,
         collection_id=colleagues_collection(session, user.org_id).id,
         user_id=user.id,
-        data={"name": user.name, "email": user.email},
+        data=_identity(user),
     )
     session.add(record)
     session.flush()
     return record
+
+
+def refresh_colleague_identity(record: Record, user: User) -> bool:
+    """Copy the user's name and email onto their Colleague record; returns whether they changed."""
+    identity = _identity(user)
+    if all(record.data.get(key) == value for key, value in identity.items()):
+        return False
+    record.data = {**record.data, **identity}
+    return True
+
+
+def _identity(user: User) -> dict[str, Any]:
+    # The system fields "name" and "email" (DEFAULT_COLLEAGUE_FIELDS) mirror the user.
+    return {"name": user.name, "email": user.email}
 
 
 def colleague_record(session: Session, org_id: int, user_id: int) -> Record:

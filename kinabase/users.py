@@ -23,7 +23,8 @@ from kinabase.base import Base, UtcDateTime, utcnow
 from kinabase.errors import NotFound
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
+def string_enum(cls: type[enum.Enum]) -> Enum:
+    """A column type storing the enum's values as strings (no native enum: easy to extend)."""
     return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
 
 
@@ -72,8 +73,11 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(400), default="")
     job_title: Mapped[str | None] = mapped_column(String(400))
     photo_url: Mapped[str | None] = mapped_column(Text)
-    user_type: Mapped[UserType] = mapped_column(_enum(UserType), default=UserType.USER)
-    status: Mapped[UserStatus] = mapped_column(_enum(UserStatus), default=UserStatus.INVITED)
+    user_type: Mapped[UserType] = mapped_column(string_enum(UserType), default=UserType.USER)
+    # While user type grants decide user_type, the type an administrator gave by hand, restored
+    # when the last grant goes; NULL while user_type is itself the hand-given type (user_types.py).
+    manual_user_type: Mapped[UserType | None] = mapped_column(string_enum(UserType))
+    status: Mapped[UserStatus] = mapped_column(string_enum(UserStatus), default=UserStatus.INVITED)
     entra_object_id: Mapped[str | None] = mapped_column(String(36))
     user_principal_name: Mapped[str | None] = mapped_column(String(320))
     password_hash: Mapped[str | None] = mapped_column(String(300))

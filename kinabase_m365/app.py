@@ -10,6 +10,7 @@ from typing import Any
 import requests
 from flask import Flask, current_app
 
+import scim_server.resources
 from kinabase_m365 import database, health
 from kinabase_m365.settings import Settings, load_settings
 
@@ -39,6 +40,7 @@ def create_app(
         log.warning("running with the insecure development secret key (development mode only)")
     database.init_app(app, settings.database_url)
     app.register_blueprint(health.blueprint)
+    scim_server.resources.init_app(app)
     return app
 
 

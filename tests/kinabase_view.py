@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kinabase.collections import Record
 from kinabase.colleagues import colleague_fields, colleague_record, linked_record_id
+from kinabase.collections import Record
 from kinabase.database import make_sessionmakers
 from kinabase.licences import seats_in_use
 from kinabase.roles import roles_of_user

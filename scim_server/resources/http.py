@@ -1,4 +1,4 @@
-"""Wire details shared by every SCIM endpoint: media types, bodies and base URLs (RFC 7644 §3.1, §8).
+"""Wire details shared by every SCIM endpoint: media types, bodies, base URLs (RFC 7644 §8).
 
 Responses are `application/scim+json`. Requests may say `application/scim+json` or
 `application/json` (Okta's SPEC test and Microsoft's Postman collection send the latter), with any
@@ -37,7 +37,7 @@ def request_json() -> dict[str, Any]:
         raise InvalidSyntax(
             f"the request body must be {SCIM_MEDIA_TYPE} or application/json, not {media_type}"
         )
-    raw = request.get_data(cache=False)
+    raw = request.get_data()
     if not raw.strip():
         raise InvalidSyntax("the request has no body")
     try:

@@ -1,0 +1,163 @@
+"""The colleague field mapping: which SCIM attribute fills which field of the Colleagues collection.
+
+Kinabase's "Importing Roles & Hierarchies" asks administrators to create Job Title and Manager
+fields in Colleagues and then "map fields in Identity & Provisioning"
+(kinabase.com/support/setting-up/connecting-to-microsoft-365). The mapping is data in two layers:
+
+- `DEFAULT_SOURCES`, for every organisation: Job Title ← title, Manager ← the enterprise manager,
+  Department ← the enterprise department (Entra's default attribute mappings send all three);
+- rows of `colleague_field_mappings`, the organisation's own choices, which override the defaults
+  field by field. A row with no source says "not mapped", so a default can be switched off;
+  resetting deletes rows and brings the defaults back.
+
+A source is any SCIM attribute path (RFC 7644 §3.10), custom extensions included, e.g.
+`urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:costCentre`; values are read with the
+resource's `value_at`. Link fields (Colleague fields) take only the manager source, and the manager
+source fills only Colleague fields: its value is a directory id, meaningless as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kinabase.base import Base
+from kinabase.colleagues import colleague_fields, set_colleague_value
+from kinabase.collections import Field, FieldType, Record
+from scim_server.mapping.directory import DEPARTMENT_PATH, MANAGER_PATH
+from scim_server.mapping.errors import InvalidFieldMapping
+
+DEFAULT_SOURCES: dict[str, str] = {
+    "jobTitle": "title",
+    "manager": MANAGER_PATH,
+    "department": DEPARTMENT_PATH,
+}
+SOURCE_LENGTH = 300
+# attrPath of RFC 7644 §3.10 ([URI ":"] ATTRNAME [subAttr]), with an optional value filter as in
+# phoneNumbers[type eq "mobile"].value; the protocol layer's reader interprets it.
+_ATTR_PATH = re.compile(
+    r"(?:urn:[A-Za-z0-9][A-Za-z0-9.:_-]*:)?[A-Za-z][\w$-]*(?:\[[^\[\]]+\])?(?:\.[A-Za-z][\w$-]*)?",
+    re.IGNORECASE,
+)
+
+
+class ColleagueFieldMapping(Base):
+    """An organisation's choice for one Colleague field: its source, or none (not mapped)."""
+
+    __tablename__ = "colleague_field_mappings"
+
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    field_id: Mapped[int] = mapped_column(
+        ForeignKey("fields.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str | None] = mapped_column(String(SOURCE_LENGTH))
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    """Where one Colleague field takes its value from; `source` None means not mapped."""
+
+    field: Field
+    source: str | None
+    is_default: bool
+
+
+def is_manager_path(path: str) -> bool:
+    """Whether the path names the enterprise manager (attribute names are case-insensitive)."""
+    return path.casefold() == MANAGER_PATH.casefold()
+
+
+def colleague_field_mapping(session: Session, org_id: int) -> list[FieldSource]:
+    """Every mappable Colleague field of the organisation with its effective source, by key."""
+    stored = {
+        row.field_id: row.source
+        for row in session.scalars(
+            select(ColleagueFieldMapping).where(ColleagueFieldMapping.org_id == org_id)
+        )
+    }
+    entries = []
+    for key, field in sorted(colleague_fields(session, org_id).items()):
+        if field.is_system:
+            continue
+        if field.id in stored:
+            entries.append(FieldSource(field, stored[field.id], is_default=False))
+        else:
+            default = DEFAULT_SOURCES.get(key)
+            fits = default is not None and _source_problem(field, default) is None
+            entries.append(FieldSource(field, default if fits else None, is_default=True))
+    return entries
+
+
+def set_colleague_field_source(session: Session, org_id: int, field_key: str, source: str) -> None:
+    """Fill this Colleague field from this SCIM attribute path. Refuses before writing."""
+    field = _mappable_field(session, org_id, field_key)
+    problem = _source_problem(field, source)
+    if problem is not None:
+        raise InvalidFieldMapping(problem)
+    _store(session, org_id, field, source)
+
+
+def unset_colleague_field_source(session: Session, org_id: int, field_key: str) -> None:
+    """Fill this Colleague field from nothing, even if a default would. Refuses before writing."""
+    _store(session, org_id, _mappable_field(session, org_id, field_key), None)
+
+
+def reset_colleague_field_mapping(
+    session: Session, org_id: int, field_key: str | None = None
+) -> None:
+    """Forget the organisation's choices (for one field, or all) and use the defaults again."""
+    statement = delete(ColleagueFieldMapping).where(ColleagueFieldMapping.org_id == org_id)
+    if field_key is not None:
+        field = _mappable_field(session, org_id, field_key)
+        statement = statement.where(ColleagueFieldMapping.field_id == field.id)
+    session.execute(statement)
+
+
+def fill_colleague_fields(
+    record: Record, mapping: Sequence[FieldSource], value_at: Callable[[str], Any]
+) -> None:
+    """Set the record's mapped non-link fields from the resource; empty values clear a field."""
+    for entry in mapping:
+        if entry.source is not None and not entry.field.type.is_link:
+            value = value_at(entry.source)
+            set_colleague_value(record, entry.field, None if value in ("", [], {}) else value)
+
+
+def manager_fields(mapping: Sequence[FieldSource]) -> list[Field]:
+    """The Colleague fields that link to the manager's record."""
+    return [entry.field for entry in mapping if entry.source and entry.field.type.is_link]
+
+
+def _mappable_field(session: Session, org_id: int, field_key: str) -> Field:
+    field = colleague_fields(session, org_id).get(field_key)
+    if field is None:
+        raise InvalidFieldMapping(f"the Colleagues collection has no field {field_key!r}")
+    if field.is_system:
+        raise InvalidFieldMapping(f"field {field_key!r} mirrors the user and cannot be mapped")
+    return field
+
+
+def _source_problem(field: Field, source: str) -> str | None:
+    if len(source) > SOURCE_LENGTH or not _ATTR_PATH.fullmatch(source):
+        return f"{source!r} is not a SCIM attribute path"
+    if is_manager_path(source) and field.type is not FieldType.COLLEAGUE:
+        return f"the manager fills Colleague fields only, and {field.key!r} is a {field.type} field"
+    if field.type.is_link and not is_manager_path(source):
+        return f"link field {field.key!r} can only be filled from the manager ({MANAGER_PATH})"
+    return None
+
+
+def _store(session: Session, org_id: int, field: Field, source: str | None) -> None:
+    row = session.get(ColleagueFieldMapping, (org_id, field.id))
+    if row is None:
+        session.add(ColleagueFieldMapping(org_id=org_id, field_id=field.id, source=source))
+    else:
+        row.source = source
+    session.flush()

@@ -1,0 +1,50 @@
+"""The route table of /scim/v2 (RFC 7644 §3.2): endpoint, method → handler.
+
+Anything else under /scim/v2 is a SCIM 404, and an unsupported method a SCIM 405 (see
+`scim_server.resources.init_app`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response
+
+from scim_server.resources import discovery, groups, search, users
+from scim_server.resources.http import BASE_PATH
+
+blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
+
+Handler = Callable[..., Response]
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("/ServiceProviderConfig", "GET", discovery.get_service_provider_config),
+    # Microsoft's reference Postman collection also calls this older name.
+    ("/serviceConfiguration", "GET", discovery.get_service_provider_config),
+    ("/ResourceTypes", "GET", discovery.list_resource_types),
+    ("/ResourceTypes/<type_id>", "GET", discovery.get_resource_type),
+    ("/Schemas", "GET", discovery.list_schemas),
+    ("/Schemas/<schema_id>", "GET", discovery.get_schema),
+    ("/Users", "GET", users.query),
+    ("/Users", "POST", users.create),
+    ("/Users/.search", "POST", users.search),
+    ("/Users/<user_id>", "GET", users.get),
+    ("/Users/<user_id>", "PUT", users.replace),
+    ("/Users/<user_id>", "PATCH", users.patch),
+    ("/Users/<user_id>", "DELETE", users.delete),
+    ("/Groups", "GET", groups.query),
+    ("/Groups", "POST", groups.create),
+    ("/Groups/.search", "POST", groups.search),
+    ("/Groups/<group_id>", "GET", groups.get),
+    ("/Groups/<group_id>", "PUT", groups.replace),
+    ("/Groups/<group_id>", "PATCH", groups.patch),
+    ("/Groups/<group_id>", "DELETE", groups.delete),
+    ("/.search", "POST", search.search_all),
+]
+
+for _path, _method, _handler in ROUTES:
+    blueprint.add_url_rule(
+        _path,
+        endpoint=f"{_method.lower()}_{_handler.__module__.rsplit('.', 1)[-1]}_{_handler.__name__}",
+        view_func=_handler,
+        methods=[_method],
+    )

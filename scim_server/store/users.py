@@ -1,0 +1,191 @@
+"""The store of provisioned users: SCIM User resources exactly as the client sent them.
+
+Repositories never commit: the request owns the transaction. userName uniqueness is the
+database's unique index on (org_id, lower(user_name)); a clash, even between two concurrent
+POSTs, surfaces as an IntegrityError that becomes 409 `uniqueness` (RFC 7644 §3.3). The manager
+lives in `manager_id`, and must name a user of the same organisation (400 `invalidValue`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from kinabase.base import utcnow
+from scim_server.protocol.discovery import load_registry
+from scim_server.protocol.errors import InvalidValue, NotFound, Uniqueness
+from scim_server.protocol.query import ListQuery, SortOrder
+from scim_server.protocol.references import attach_manager, detach_manager
+from scim_server.store.filter_targets import user_target
+from scim_server.store.filters import compile_filter, compile_sort
+from scim_server.store.integrity import violates
+from scim_server.store.tables import ScimUser, ScimUserValue, user_columns, user_values
+
+_Manager = aliased(ScimUser, name="manager")
+USER_NAME_INDEX = "uq_scim_users_org_user_name"
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    """A stored user with its manager's public id."""
+
+    row: ScimUser
+    manager_id: str | None
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        """The resource as the client sent it, with `id` and the manager put back."""
+        resource = attach_manager(self.row.resource, load_registry().user, self.manager_id)
+        resource["id"] = self.row.id
+        return resource
+
+
+def _with_manager() -> Select[ScimUser, str | None]:
+    return select(ScimUser, _Manager.id).outerjoin(_Manager, _Manager.pk == ScimUser.manager_id)
+
+
+def _stored(row: Row[ScimUser, str | None]) -> StoredUser:
+    return StoredUser(row=row[0], manager_id=row[1])
+
+
+def user_pks(session: Session, org_id: int, ids: Collection[str]) -> dict[str, int]:
+    """The internal keys of those of `ids` that are users of the organisation."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ScimUser.id, ScimUser.pk).where(ScimUser.org_id == org_id, ScimUser.id.in_(ids))
+    )
+    return {public_id: pk for public_id, pk in rows}
+
+
+def require_users(session: Session, org_id: int, ids: Collection[str]) -> dict[str, int]:
+    """The keys of `ids`, every one of which must be a user of the organisation.
+
+    A reference to anything else — another organisation's user, a group, nothing — is 400
+    `invalidValue`, worded the same in every case so that nothing leaks across organisations.
+    """
+    found = user_pks(session, org_id, ids)
+    missing = sorted(set(ids) - found.keys())
+    if missing:
+        raise InvalidValue(f"No user with id {', '.join(repr(m) for m in missing[:5])}.")
+    return found
+
+
+def get_user(
+    session: Session, org_id: int, user_id: str, *, for_update: bool = False
+) -> StoredUser:
+    """The organisation's user with this id, or 404; `for_update` locks the row for a write."""
+    statement = _with_manager().where(ScimUser.org_id == org_id, ScimUser.id == user_id)
+    if for_update:
+        statement = statement.with_for_update(of=ScimUser)
+    row = session.execute(statement).first()
+    if row is None:
+        raise NotFound(f"User {user_id} not found.")
+    return _stored(row)
+
+
+def create_user(session: Session, org_id: int, resource: Mapping[str, Any]) -> StoredUser:
+    """Store a new user (RFC 7644 §3.3); its manager must be a user of the organisation."""
+    schema = load_registry().user
+    document, manager_id = detach_manager(resource, schema)
+    document.pop("id", None)
+    manager_pk = require_users(session, org_id, [manager_id])[manager_id] if manager_id else None
+    row = ScimUser(
+        id=str(uuid.uuid4()),
+        org_id=org_id,
+        manager_id=manager_pk,
+        version=1,
+        resource=document,
+        **user_columns(document, schema),
+    )
+    session.add(row)
+    _flush_unique(session, document)
+    _write_values(session, row, document)
+    return StoredUser(row=row, manager_id=manager_id)
+
+
+def update_user(session: Session, stored: StoredUser, resource: Mapping[str, Any]) -> StoredUser:
+    """Replace the stored resource with `resource` (the whole new state) and bump its version."""
+    schema = load_registry().user
+    row = stored.row
+    document, manager_id = detach_manager(resource, schema)
+    document.pop("id", None)
+    if manager_id == row.id:
+        raise InvalidValue("A user cannot be their own manager.")
+    if manager_id != stored.manager_id:
+        row.manager_id = (
+            require_users(session, row.org_id, [manager_id])[manager_id] if manager_id else None
+        )
+    for column, value in user_columns(document, schema).items():
+        setattr(row, column, value)
+    row.resource = document
+    row.version += 1
+    row.last_modified = utcnow()
+    _flush_unique(session, document)
+    session.execute(delete(ScimUserValue).where(ScimUserValue.user_pk == row.pk))
+    _write_values(session, row, document)
+    return StoredUser(row=row, manager_id=manager_id)
+
+
+def delete_user(session: Session, stored: StoredUser) -> None:
+    """Delete the user; the database removes their memberships and clears them as manager.
+
+    Their reports lose a manager, so their versions move on too.
+    """
+    session.execute(
+        update(ScimUser)
+        .where(ScimUser.manager_id == stored.row.pk)
+        .values(version=ScimUser.version + 1, last_modified=utcnow())
+    )
+    session.execute(delete(ScimUser).where(ScimUser.pk == stored.row.pk))
+
+
+def query_users(
+    session: Session, org_id: int, query: ListQuery, dialect_name: str
+) -> tuple[int, list[StoredUser]]:
+    """The total number of matching users and one page of them (RFC 7644 §3.4.2).
+
+    Filtering, sorting and paging all happen in the database; ties (and unsorted queries) are
+    ordered by creation, so pages are stable.
+    """
+    target = user_target()
+    condition = [ScimUser.org_id == org_id]
+    if query.filter is not None:
+        condition.append(compile_filter(query.filter, target, dialect_name))
+    total = session.scalar(select(func.count()).select_from(ScimUser).where(*condition)) or 0
+    if query.count == 0 or total <= query.offset:
+        return total, []
+    order = []
+    if query.sort_by is not None:
+        key = compile_sort(query.sort_by, target, dialect_name)
+        order.append(key.desc() if query.sort_order is SortOrder.DESCENDING else key.asc())
+    order.append(ScimUser.pk.asc())
+    page = session.execute(
+        _with_manager().where(*condition).order_by(*order).offset(query.offset).limit(query.count)
+    )
+    return total, [_stored(row) for row in page]
+
+
+def _flush_unique(session: Session, document: Mapping[str, Any]) -> None:
+    try:
+        session.flush()
+    except IntegrityError as error:
+        if violates(error, USER_NAME_INDEX):
+            raise Uniqueness(
+                f"userName {document.get('userName')!r} is already in use in this organisation."
+            ) from None
+        raise
+
+
+def _write_values(session: Session, row: ScimUser, document: Mapping[str, Any]) -> None:
+    values: Sequence[dict[str, Any]] = user_values(document, load_registry().user)
+    if values:
+        session.execute(
+            insert(ScimUserValue), [{"user_pk": row.pk, "org_id": row.org_id, **v} for v in values]
+        )

@@ -1,0 +1,134 @@
+"""The roles, group rules and colleague field mapping commands of kinabase-m365."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from kinabase.accounts import create_organisation
+from kinabase.user_types import user_type_source
+from kinabase.users import User, UserType
+from kinabase_m365.cli import main
+from scim_server.mapping import (
+    DEPARTMENT_PATH,
+    DirectoryGroup,
+    apply_membership_change,
+    project_group,
+    project_user,
+)
+from tests.mapping.conftest import directory_user
+
+
+@pytest.fixture
+def org_id(database_url: str, session: Session, monkeypatch: pytest.MonkeyPatch) -> int:
+    """An organisation in the test database, which the command reaches through DATABASE_URL."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
+    organisation_id = create_organisation(session, "Acme").id
+    session.commit()  # release SQLite's write lock for the command
+    return organisation_id
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_:
+        status = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_rule_add_list_remove(
+    org_id: int, session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = str(org_id)
+    for name in ("Sales", "Support"):
+        status, out, _ = run(capsys, "role", "add", "--org", org, "--name", name)
+        assert status == 0 and out.strip().isdigit()
+
+    status, out, _ = run(
+        capsys, "rule", "add", "--org", org, "--group", "Sales",
+        "--role", "Sales", "--role", "Support", "--user-type", "administrator",
+    )  # fmt: skip
+    assert status == 0
+    rule_id = int(out)
+    status, out, _ = run(capsys, "rule", "list", "--org", org)
+    assert out == (
+        f"{rule_id}\tgroup=Sales\tscim_id=-\troles=Sales,Support\tuser_type=administrator\n"
+    )
+
+    ada = project_user(session, org_id, directory_user("u1", "ada@acme.test"))
+    project_group(session, org_id, DirectoryGroup("g1", "Sales"), lambda _: [])
+    apply_membership_change(session, org_id, "g1", ["u1"], [])
+    session.commit()
+
+    status, out, err = run(capsys, "rule", "remove", str(rule_id), "--org", org)
+    assert (status, out) == (0, "")
+    assert f"group rule {rule_id} removed" in err
+    session.expire_all()
+    user = session.get_one(User, ada.user_id)
+    assert user.user_type is UserType.USER and user_type_source(user) == "manual"
+    session.rollback()  # release SQLite's write lock for the command
+    assert run(capsys, "rule", "list", "--org", org)[1] == ""
+
+
+def test_mapping_show_set_unset_reset(org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
+    org = str(org_id)
+    status, out, _ = run(capsys, "mapping", "show", "--org", org)
+    assert status == 0
+    assert f"department\t{DEPARTMENT_PATH}\tdefault\n" in out
+    assert "jobTitle\ttitle\tdefault\n" in out
+
+    assert (
+        run(capsys, "mapping", "set", "--org", org, "--field", "jobTitle", "--source", "nickName")[
+            0
+        ]
+        == 0
+    )
+    assert run(capsys, "mapping", "unset", "--org", org, "--field", "department")[0] == 0
+    out = run(capsys, "mapping", "show", "--org", org)[1]
+    assert "jobTitle\tnickName\tcustom\n" in out
+    assert "department\t-\tcustom\n" in out
+
+    assert run(capsys, "mapping", "reset", "--org", org)[0] == 0
+    out = run(capsys, "mapping", "show", "--org", org)[1]
+    assert "jobTitle\ttitle\tdefault\n" in out
+    assert f"department\t{DEPARTMENT_PATH}\tdefault\n" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["rule", "add", "--group", "Sales", "--role", "Nope"], "no role named 'Nope'"),
+        (["rule", "add", "--group", "Sales"], "at least one role or a user type"),
+        (["rule", "add", "--group", "Sales", "--user-type", "boss"], "invalid choice"),
+        (["rule", "remove", "999"], "no group rule with id 999"),
+        (["rule", "list", "--org", "999"], "no organisation with id 999"),
+        (["role", "add", "--name", "Sales", "--name-typo"], "unrecognized arguments"),
+        (["mapping", "set", "--field", "nope", "--source", "title"], "no field 'nope'"),
+        (["mapping", "set", "--field", "manager", "--source", "title"], "filled from the manager"),
+        (["mapping", "set", "--field", "jobTitle", "--source", "a b"], "not a SCIM attribute"),
+        (["mapping", "unset", "--field", "email"], "mirrors the user"),
+        (["mapping", "show"], "--org"),
+    ],
+)
+def test_refusals_are_one_line_with_status_2(
+    org_id: int, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    if "--org" not in argv and argv != ["mapping", "show"]:
+        argv = [*argv, "--org", str(org_id)]
+
+    status, out, err = run(capsys, *argv)
+
+    assert (status, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1 and "error" in err and message in err
+
+
+def test_a_duplicate_role_is_refused(org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "role", "add", "--org", str(org_id), "--name", "Sales")
+
+    status, out, err = run(capsys, "role", "add", "--org", str(org_id), "--name", "Sales")
+
+    assert (status, out) == (2, "")
+    assert "already exists" in err
+    assert run(capsys, "role", "list", "--org", str(org_id))[1].endswith("\tSales\n")
