@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from flask import Flask, current_app
+from flask import Flask
 
 import scim_server.resources
 from kinabase_m365 import database, health
-from kinabase_m365.settings import Settings, load_settings
+from kinabase_m365.runtime import HTTP_KEY, SETTINGS_KEY, current_settings, http_session
+from kinabase_m365.settings import load_settings
 
-SETTINGS_KEY = "kinabase.settings"
-HTTP_KEY = "kinabase.http"
+__all__ = ["create_app", "current_settings", "http_session"]
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +42,6 @@ def create_app(
     app.register_blueprint(health.blueprint)
     scim_server.resources.init_app(app)
     return app
-
-
-def current_settings() -> Settings:
-    """The settings of the current app."""
-    settings: Settings = current_app.extensions[SETTINGS_KEY]
-    return settings
-
-
-def http_session() -> requests.Session:
-    """The HTTP session for calls to Microsoft."""
-    session: requests.Session = current_app.extensions[HTTP_KEY]
-    return session
 
 
 def configure_logging(level: str) -> None:

@@ -36,6 +36,8 @@ from scim_server.mapping import (
     set_colleague_field_source,
     unset_colleague_field_source,
 )
+from scim_server.resources.kinabase_sync import sync_group
+from scim_server.store.groups import find_group_named
 
 USAGE_ERROR = 2
 DEMO_ORGANISATION = "Demo organisation"
@@ -252,6 +254,10 @@ def _rule_add(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         get_organisation(session, args.org)
         rule_id = create_rule(session, args.org, args.group, args.role, user_type).id
+        # A group already provisioned gets the rule now, with its current members.
+        group = find_group_named(session, args.org, args.group)
+        if group is not None:
+            sync_group(session, args.org, group)
     print(rule_id)
     return 0
 

@@ -192,3 +192,12 @@ def read_session(engine: Engine) -> Iterator[Session]:
     read_sessions, _ = make_sessionmakers(engine)
     with read_sessions() as session:
         yield session
+
+
+@pytest.fixture
+def cli_env(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the kinabase-m365 command at the test database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
+    monkeypatch.delenv("KINABASE_ENV", raising=False)
+    return database_url

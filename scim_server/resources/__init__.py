@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from kinabase.errors import LicenceExhausted
 from scim_server.protocol.errors import Forbidden, NotFound, ScimError
 from scim_server.protocol.errors import MethodNotAllowed as ScimMethodNotAllowed
-from scim_server.resources.auth import WWW_AUTHENTICATE, authenticate
+from scim_server.resources.auth import WWW_AUTHENTICATE
 from scim_server.resources.http import BASE_PATH, scim_response
 from scim_server.resources.routes import blueprint
 
@@ -30,7 +30,6 @@ INTERNAL_ERROR_BODY = {
 
 def init_app(app: Flask) -> None:
     """Serve SCIM under /scim/v2."""
-    blueprint.before_request(_authenticate)
     app.register_blueprint(blueprint)
     app.register_error_handler(ScimError, render_scim_error)
     app.register_error_handler(LicenceExhausted, _licence_exhausted)
@@ -40,10 +39,6 @@ def init_app(app: Flask) -> None:
 
 def _in_scim() -> bool:
     return request.path == BASE_PATH or request.path.startswith(BASE_PATH + "/")
-
-
-def _authenticate() -> None:
-    g.scim_org_id = authenticate(request.headers.get("Authorization"))
 
 
 def render_scim_error(error: ScimError) -> Response:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy.orm import Session
 
-from kinabase_m365.app import current_settings
 from kinabase_m365.database import db_session
+from kinabase_m365.runtime import current_settings
 from scim_server.protocol.projection import Projection, parse_projection
 from scim_server.protocol.query import ListQuery, parse_list_query, parse_search_request
 from scim_server.protocol.registry import ResourceSchema

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Response
 
-from kinabase_m365.app import current_settings
+from kinabase_m365.runtime import current_settings
 from scim_server.protocol.discovery import (
     resource_type_documents,
     schema_documents,

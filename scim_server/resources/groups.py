@@ -60,15 +60,20 @@ def _members(group: ScimGroup) -> list[dict[str, Any]]:
     return references("User", store.iter_members(session, group.pk))
 
 
-def _answer(group: ScimGroup, status: int = 200) -> Response:
-    """The group in full (members included unless excluded), streamed."""
+def _answer(group: ScimGroup, status: int = 200, *, stream: bool = False) -> Response:
+    """The group (members included unless excluded); a read streams its members.
+
+    Writes build their answer inside their transaction, before the commit, so that they never
+    open a second one.
+    """
     shown = projection(SCHEMA)
     headers = {"ETag": etag(group.version)}
     if status == 201:
         headers["Location"] = location("Group", group.id)
+    if not shown.includes(MEMBERS) or not stream:
+        members = _members(group) if shown.includes(MEMBERS) else None
+        return scim_response(_rendered(group, shown, members), status, headers)
     body = _rendered(group, shown, None)
-    if not shown.includes(MEMBERS):
-        return scim_response(body, status, headers)
     session, _ = session_and_org()
     pairs = store.iter_members(session, group.pk)
     return Response(
@@ -107,8 +112,9 @@ def create() -> Response:
     group, change = store.create_group(session, org_id, parsed.resource, parsed.members or ())
     sync_group(session, org_id, group)
     sync_membership(session, org_id, group.id, change)
+    response = _answer(group, 201)
     session.commit()
-    return _answer(group, 201)
+    return response
 
 
 def get(group_id: str) -> Response:
@@ -117,7 +123,7 @@ def get(group_id: str) -> Response:
     group = store.get_group(session, org_id, group_id)
     if_match, if_none_match = preconditions()
     check_preconditions(group.version, if_match=if_match, if_none_match=if_none_match, read=True)
-    return _answer(group)
+    return _answer(group, stream=True)
 
 
 def _query(query: ListQuery) -> Response:
@@ -162,8 +168,9 @@ def replace(group_id: str) -> Response:
     )
     sync_group(session, org_id, group)
     sync_membership(session, org_id, group.id, change)
+    response = _answer(group)
     session.commit()
-    return _answer(group)
+    return response
 
 
 def patch(group_id: str) -> Response:
@@ -183,10 +190,12 @@ def patch(group_id: str) -> Response:
     elif change.changed:
         store.touch(group)
     sync_membership(session, org_id, group.id, change)
-    session.commit()
     if request.args.get("attributes") or request.args.get("excludedAttributes"):
-        return _answer(group)
-    return scim_response(None, 204, {"ETag": etag(group.version)})
+        response = _answer(group)
+    else:
+        response = scim_response(None, 204, {"ETag": etag(group.version)})
+    session.commit()
+    return response
 
 
 def delete(group_id: str) -> Response:

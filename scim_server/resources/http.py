@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, request
 
-from kinabase_m365.app import current_settings
+from kinabase_m365.runtime import current_settings
 from scim_server.protocol.errors import InvalidSyntax
 
 SCIM_MEDIA_TYPE = "application/scim+json"

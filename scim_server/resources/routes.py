@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, g, request
 
 from scim_server.resources import discovery, groups, search, users
+from scim_server.resources.auth import authenticate
 from scim_server.resources.http import BASE_PATH
 
 blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
+
+
+@blueprint.before_request
+def _authenticate() -> None:
+    """Every SCIM request names its organisation with a bearer token (RFC 7644 §2)."""
+    g.scim_org_id = authenticate(request.headers.get("Authorization"))
+
 
 Handler = Callable[..., Response]
 ROUTES: list[tuple[str, str, Handler]] = [

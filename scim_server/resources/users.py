@@ -61,8 +61,9 @@ def create() -> Response:
     parsed = parse_resource(request_json(), SCHEMA)
     stored = store.create_user(session, org_id, parsed.resource)
     sync_user(session, org_id, stored)
+    response = _answer(stored, 201)
     session.commit()
-    return _answer(stored, 201)
+    return response
 
 
 def get(user_id: str) -> Response:
@@ -129,8 +130,9 @@ def replace(user_id: str) -> Response:
     parsed = parse_replacement(request_json(), SCHEMA, stored.resource)
     stored = store.update_user(session, stored, parsed.resource)
     sync_user(session, org_id, stored)
+    response = _answer(stored)
     session.commit()
-    return _answer(stored)
+    return response
 
 
 def patch(user_id: str) -> Response:
@@ -144,8 +146,9 @@ def patch(user_id: str) -> Response:
     if result.changed:
         stored = store.update_user(session, stored, result.resource)
         sync_user(session, org_id, stored)
-        session.commit()
-    return _answer(stored)
+    response = _answer(stored)
+    session.commit()
+    return response
 
 
 def delete(user_id: str) -> Response:

@@ -57,6 +57,20 @@ def get_group(
     return group
 
 
+def find_group_named(session: Session, org_id: int, name_or_external_id: str) -> ScimGroup | None:
+    """The group whose externalId or displayName is this (case-insensitively), if any."""
+    key = name_or_external_id.lower()
+    return session.scalars(
+        select(ScimGroup)
+        .where(
+            ScimGroup.org_id == org_id,
+            (func.lower(ScimGroup.external_id) == key)
+            | (func.lower(ScimGroup.display_name) == key),
+        )
+        .order_by(ScimGroup.pk)
+    ).first()
+
+
 def group_resource(group: ScimGroup) -> dict[str, Any]:
     """The group's resource as the client sent it, with its `id` (members apart)."""
     return {**group.resource, "id": group.id}
@@ -142,13 +156,14 @@ def _add_members(session: Session, group: ScimGroup, ids: frozenset[str]) -> fro
 def _remove_members(session: Session, group: ScimGroup, ids: frozenset[str]) -> frozenset[str]:
     if not ids:
         return frozenset()
-    leaving = dict(
-        session.execute(
+    leaving = {
+        public_id: pk
+        for public_id, pk in session.execute(
             select(ScimUser.id, ScimUser.pk)
             .join(ScimGroupMember, ScimGroupMember.member_pk == ScimUser.pk)
             .where(ScimGroupMember.group_pk == group.pk, ScimUser.id.in_(ids))
-        ).tuples()
-    )
+        )
+    }
     if leaving:
         session.execute(
             delete(ScimGroupMember).where(

@@ -11,14 +11,6 @@ from kinabase.provisioning_tokens import verify_token
 from kinabase_m365.cli import main
 
 
-@pytest.fixture
-def cli_env(database_url: str, engine: object, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the command at the test database."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
-    return database_url
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = main(list(argv))
     out, err = capsys.readouterr()

@@ -20,10 +20,8 @@ from tests.mapping.conftest import directory_user
 
 
 @pytest.fixture
-def org_id(database_url: str, session: Session, monkeypatch: pytest.MonkeyPatch) -> int:
+def org_id(cli_env: str, session: Session) -> int:
     """An organisation in the test database, which the command reaches through DATABASE_URL."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
     organisation_id = create_organisation(session, "Acme").id
     session.commit()  # release SQLite's write lock for the command
     return organisation_id

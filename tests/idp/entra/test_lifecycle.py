@@ -78,7 +78,7 @@ def test_connection_query_finds_nothing(acme: Provisioned) -> None:
 
 
 @pytest.mark.parametrize("shapes", [LEGACY, COMPLIANT], ids=lambda s: s.name)
-def test_full_lifecycle(acme: Provisioned, engine: Engine, shapes: Shapes) -> None:
+def test_full_lifecycle(acme: Provisioned, engine: Engine, shapes: Shapes, cli_env: str) -> None:
     scim, kb = acme.scim, KinabaseView(engine, acme.org_id)
 
     # Create users (the POST never carries the manager: it comes in a second pass).
@@ -138,6 +138,7 @@ def test_full_lifecycle(acme: Provisioned, engine: Engine, shapes: Shapes) -> No
     assert kb.seats_in_use() == 2
 
     # A group whose members get the Sales role and the Administrator user type.
+    assert cli(["role", "add", "--org", str(acme.org_id), "--name", "Sales"]) == 0
     assert (
         cli(
             [
