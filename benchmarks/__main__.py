@@ -47,6 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     workload.add_argument("--phase-seconds", type=float, default=150.0, help="cap per phase")
     workload.add_argument("--max-seconds", type=float, default=900.0, help="cap for the run")
+    workload.add_argument(
+        "--profile",
+        metavar="SERVER",
+        help="record each phase of this server with py-spy (profiles go to the work directory)",
+    )
     _common_options(workload)
     workload.set_defaults(handler=run_workload_command)
 
@@ -117,6 +122,8 @@ def run_workload_command(args: argparse.Namespace) -> int:
         phase_seconds=args.phase_seconds,
         phase_max_requests=20 * args.n + 1000,
         run_deadline=started + args.max_seconds,
+        profile_server=args.profile,
+        profile_dir=workdir,
     )
     with ExitStack() as stack:
         servers = [_start(stack, name, workdir, args) for name in wanted]

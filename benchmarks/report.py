@@ -55,7 +55,12 @@ def rows_of(phases: Sequence[str], results: dict[str, dict[str, PhaseResult]]) -
             if result is None:
                 continue
             ratio = None
-            if server != SCIM2_SERVER_NAME and base is not None and base.throughput > 0:
+            if (
+                server != SCIM2_SERVER_NAME
+                and base is not None
+                and base.throughput > 0
+                and result.requests > 0
+            ):
                 ratio = result.throughput / base.throughput
             rows.append(Row(phase, server, result, ratio))
     return rows

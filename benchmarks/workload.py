@@ -9,13 +9,15 @@ machine falls on all servers alike and the per-phase ratios compare like with li
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 
-from benchmarks import entra
+from benchmarks import entra, profiling
 from benchmarks.load import OK_CREATE, OK_DELETE, OK_WRITE, Call, PhaseResult, run_calls
 from benchmarks.servers import RunningServer
 
@@ -249,12 +251,14 @@ PHASES: tuple[Phase, ...] = (
 
 @dataclass(frozen=True)
 class Limits:
-    """The bounds of a run."""
+    """The bounds of a run, and where to put profiles of which server (None: no profiles)."""
 
     concurrency: int
     phase_seconds: float
     phase_max_requests: int
     run_deadline: float  # a time.monotonic() instant
+    profile_server: str | None = None
+    profile_dir: Path | None = None
 
 
 def run_workload(states: list[ServerRun], limits: Limits, log: Callable[[str], None]) -> None:
@@ -264,7 +268,7 @@ def run_workload(states: list[ServerRun], limits: Limits, log: Callable[[str], N
             if time.monotonic() >= limits.run_deadline:
                 state.notes.append(f"{phase.name}: skipped, the run's time cap was reached")
                 continue
-            result = _run_phase(phase, state, limits)
+            result = _profiled_phase(phase, state, limits)
             state.results[phase.name] = result
             log(
                 f"  {phase.name:<38} {state.server.name:<16} {result.requests:>6} req "
@@ -277,6 +281,19 @@ def run_workload(states: list[ServerRun], limits: Limits, log: Callable[[str], N
                 if problem is not None:
                     state.notes.append(f"{phase.name}: {problem}")
                     log(f"    check: {problem}")
+
+
+def _profiled_phase(phase: Phase, state: ServerRun, limits: Limits) -> PhaseResult:
+    if limits.profile_server != state.server.name or limits.profile_dir is None:
+        return _run_phase(phase, state, limits)
+    slug = re.sub(r"[^a-z0-9]+", "-", phase.name.lower()).strip("-")
+    raw = limits.profile_dir / f"profile-{state.server.name}-{slug}.txt"
+    recording = profiling.start(state.server.process.pid, raw)
+    try:
+        return _run_phase(phase, state, limits)
+    finally:
+        recording.finish()
+        raw.with_suffix(".summary.txt").write_text(profiling.summarize(raw) + "\n")
 
 
 def _run_phase(phase: Phase, state: ServerRun, limits: Limits) -> PhaseResult:
