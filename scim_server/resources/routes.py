@@ -10,11 +10,23 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, g, request
 
+from kinabase.errors import DomainError
+from scim_server.protocol.errors import ScimError
 from scim_server.resources import discovery, groups, search, users
 from scim_server.resources.auth import authenticate
+from scim_server.resources.error_handlers import (
+    render_domain_error,
+    render_scim_error,
+    render_unexpected_error,
+)
 from scim_server.resources.http import BASE_PATH
 
 blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
+
+
+blueprint.register_error_handler(ScimError, render_scim_error)
+blueprint.register_error_handler(DomainError, render_domain_error)
+blueprint.register_error_handler(Exception, render_unexpected_error)
 
 
 @blueprint.before_request
