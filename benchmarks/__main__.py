@@ -5,17 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from benchmarks import report
+from benchmarks import report, scale
 from benchmarks.load import PhaseResult
+from benchmarks.runs import (
+    add_common_options,
+    log,
+    machine_summary,
+    remove_databases,
+    workdir_of,
+)
 from benchmarks.servers import (
     ALL_SERVERS,
     OURS_POSTGRESQL,
@@ -52,54 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SERVER",
         help="record each phase of this server with py-spy (profiles go to the work directory)",
     )
-    _common_options(workload)
+    add_common_options(workload)
     workload.set_defaults(handler=run_workload_command)
-
-    from benchmarks import scale  # noqa: PLC0415 - the scale mode imports the store tables
 
     scale.add_parser(commands)
 
     args = parser.parse_args(argv)
     status: int = args.handler(args)
     return status
-
-
-def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workdir", type=Path, help="logs and SQLite files (default: a temp dir)")
-    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
-
-
-def workdir_of(args: argparse.Namespace) -> Path:
-    """The run's work directory: --workdir, or a new temporary one that is kept for its logs."""
-    if args.workdir is not None:
-        path: Path = args.workdir
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return Path(tempfile.mkdtemp(prefix="kinabase-bench-"))
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr, so that stdout holds only the report."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def machine_summary() -> str:
-    """nproc, memory and CPU model, for the report's header."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        total_kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {total_kb / 1024 / 1024:.1f} GiB memory"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{os.cpu_count()} CPUs ({model}){memory}, Python {platform.python_version()}"
 
 
 def run_workload_command(args: argparse.Namespace) -> int:
@@ -130,6 +95,8 @@ def run_workload_command(args: argparse.Namespace) -> int:
         states = [ServerRun(server, run_id, args.n) for server in servers]
         log(f"servers ready after {time.monotonic() - started:.1f} s")
         run_workload(states, limits, log)
+    if not args.keep_databases:
+        remove_databases(workdir)
     results: dict[str, dict[str, PhaseResult]] = {s.server.name: s.results for s in states}
     rows = report.rows_of([phase.name for phase in PHASES], results)
     for state in states:

@@ -34,6 +34,7 @@ import requests
 
 from benchmarks import entra
 from benchmarks.load import OK_CREATE, OK_DELETE, OK_WRITE, Call, send
+from benchmarks.runs import add_common_options, machine_summary, remove_databases, workdir_of
 from benchmarks.servers import (
     OurDatabase,
     RunningServer,
@@ -279,8 +280,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for timings")
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--max-seconds", type=float, default=1800.0, help="cap for the run")
-    parser.add_argument("--workdir", type=Path)
-    parser.add_argument("--json", type=Path)
+    add_common_options(parser)
     parser.set_defaults(handler=run_scale_command)
 
 
@@ -290,7 +290,6 @@ def _log(message: str) -> None:
 
 def run_scale_command(args: argparse.Namespace) -> int:
     """Seed, time, measure memory and print the tables, for each backend."""
-    from benchmarks.__main__ import machine_summary, workdir_of  # noqa: PLC0415 - no cycle at import
 
     started = time.monotonic()
     deadline = started + args.max_seconds
@@ -347,6 +346,8 @@ def run_scale_command(args: argparse.Namespace) -> int:
             memory_rows.append(
                 {"backend": backend, **reading.__dict__, "growth_mb": reading.growth_mb}
             )
+    if not args.keep_databases:
+        remove_databases(workdir)
     print(f"Scale mode; {machine_summary()}\n")
     print(timing_table(timing_rows, args.repetitions))
     print()
