@@ -216,8 +216,11 @@ class MemoryReading:
 
     @property
     def growth_mb(self) -> float:
-        """How far the peak rose above the resident set before the request."""
-        return self.hwm_after_mb - self.rss_before_mb
+        """How far the peak (VmHWM, or a higher 10 ms sample of VmRSS) rose above the RSS before.
+
+        The kernel updates VmHWM lazily, so a sample of VmRSS can read slightly above it.
+        """
+        return max(self.hwm_after_mb, self.sampled_peak_mb) - self.rss_before_mb
 
 
 def measure_full_group_memory(server: RunningServer, seeded: Seeded) -> MemoryReading:
@@ -439,7 +442,8 @@ def memory_table(rows: list[dict[str, Any]], members: int) -> str:
     for row in rows:
         verdict = "met" if row["growth_mb"] <= MEMORY_TARGET_MB else "MISSED"
         lines.append(
-            f"| {row['backend']} | {row['rss_before_mb']:.1f} | {row['hwm_after_mb']:.1f} "
+            f"| {row['backend']} | {row['rss_before_mb']:.1f} "
+            f"| {max(row['hwm_after_mb'], row['sampled_peak_mb']):.1f} "
             f"| {row['growth_mb']:.1f} | {verdict} | {row['seconds']:.2f} "
             f"| {row['members_returned']:,} | {row['body_mb']:.1f} |"
         )
