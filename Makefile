@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint install dev-install conformance bench clean
+.PHONY: run test lint install dev-install conformance bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ test: lint
 ## Microsoft's validator rules and Postman collection (SQLite, plus PostgreSQL with TEST_DATABASE_URL)
 conformance: dev-install
 	$(BIN)/pytest -q -m conformance
+
+BENCH_N ?= 2000
+export BENCH_N
+
+## bench: the Entra workload, side by side: ours (gunicorn; SQLite and PostgreSQL) and scim2-server
+bench: dev-install
+	$(BIN)/python -m benchmarks workload --n $(BENCH_N)
+
+## bench-scale: single operations at 100,000 users and members vs at 1,000 users and 10 members
+bench-scale: dev-install
+	$(BIN)/python -m benchmarks scale
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
