@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -63,8 +64,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     scale.add_parser(commands)
 
     args = parser.parse_args(argv)
-    status: int = args.handler(args)
+    # SIGTERM unwinds like Ctrl-C, so that every server started so far is stopped on the way out.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        status: int = args.handler(args)
+    except KeyboardInterrupt as interruption:
+        log(f"interrupted ({interruption or 'Ctrl-C'}); the servers were stopped")
+        return 130
     return status
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run_workload_command(args: argparse.Namespace) -> int:

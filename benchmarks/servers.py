@@ -14,6 +14,7 @@ time fails the run with the tail of its log.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import os
 import secrets
@@ -41,6 +42,7 @@ POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 READY_TIMEOUT = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_TIMEOUT = 15.0
 
 SCIM2_SERVER_NAME = "scim2-server"
@@ -311,11 +313,22 @@ def _spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_terminate_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
         )
     server = RunningServer(name, target, dialect, process, log_path)
     stack.callback(server.stop)
     _wait_until_ready(server)
     return server
+
+
+def _terminate_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the harness dies.
+
+    The harness stops its servers itself on a normal exit, Ctrl-C or SIGTERM; this covers a
+    harness killed outright (SIGKILL, a test's timeout), so that no server outlives it.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_until_ready(server: RunningServer) -> None:
