@@ -52,6 +52,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     event.listen(engine, "begin", begin)
     event.listen(engine, "commit", end)
     event.listen(engine, "rollback", end)
+    if writer_lock is not None:
+        event.listen(engine, "close", writer_lock.forget)
+        event.listen(engine, "detach", writer_lock.forget)
     return engine
 
 
@@ -82,6 +85,13 @@ class WriterLock:
         """Release the lock if this connection holds it."""
         if info.pop("writer_lock_held", False):
             fcntl.flock(info["writer_lock_fd"], fcntl.LOCK_UN)
+
+    def forget(self, dbapi_connection: Any, record: Any) -> None:
+        """A pooled connection is closed: close its lock file (releasing any lock it held)."""
+        descriptor = record.info.pop("writer_lock_fd", None)
+        record.info.pop("writer_lock_held", None)
+        if descriptor is not None:
+            os.close(descriptor)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:

@@ -46,3 +46,15 @@ def test_a_writer_waits_for_the_other_and_readers_do_not(tmp_path: Path) -> None
     assert Path(f"{tmp_path / 'lock.db'}-writer.lock").exists()
     first_engine.dispose()
     second_engine.dispose()
+
+
+def test_closing_the_pool_closes_the_lock_files(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fds.db'}")
+    _, write_sessions = make_sessionmakers(engine)
+    before = len(list(Path("/proc/self/fd").iterdir()))
+    for _ in range(3):
+        with write_sessions() as session:
+            session.execute(text("CREATE TABLE IF NOT EXISTS t (n INTEGER)"))
+            session.commit()
+    engine.dispose()
+    assert len(list(Path("/proc/self/fd").iterdir())) <= before
