@@ -27,8 +27,8 @@ from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base
-from kinabase.colleagues import colleague_fields, set_colleague_value
-from kinabase.collections import Field, FieldType, Record
+from kinabase.colleagues import COLLEAGUES_SLUG, colleague_fields, set_colleague_value
+from kinabase.collections import Collection, Field, FieldType, Record
 from scim_server.mapping.directory import DEPARTMENT_PATH, MANAGER_PATH
 from scim_server.mapping.errors import InvalidFieldMapping
 
@@ -75,21 +75,28 @@ def is_manager_path(path: str) -> bool:
 
 
 def colleague_field_mapping(session: Session, org_id: int) -> list[FieldSource]:
-    """Every mappable Colleague field of the organisation with its effective source, by key."""
-    stored = {
-        row.field_id: row.source
-        for row in session.scalars(
-            select(ColleagueFieldMapping).where(ColleagueFieldMapping.org_id == org_id)
+    """Every mappable Colleague field of the organisation with its effective source, by key.
+
+    One query (every write of a provisioned user reads it): the Colleagues collection's fields
+    with the organisation's stored choice for each, if any.
+    """
+    rows = session.execute(
+        select(Field, ColleagueFieldMapping.field_id, ColleagueFieldMapping.source)
+        .join(Collection, Collection.id == Field.collection_id)
+        .outerjoin(
+            ColleagueFieldMapping,
+            (ColleagueFieldMapping.field_id == Field.id) & (ColleagueFieldMapping.org_id == org_id),
         )
-    }
+        .where(Collection.org_id == org_id, Collection.slug == COLLEAGUES_SLUG)
+    ).all()
     entries = []
-    for key, field in sorted(colleague_fields(session, org_id).items()):
+    for field, stored_field_id, stored_source in sorted(rows, key=lambda row: row[0].key):
         if field.is_system:
             continue
-        if field.id in stored:
-            entries.append(FieldSource(field, stored[field.id], is_default=False))
+        if stored_field_id is not None:
+            entries.append(FieldSource(field, stored_source, is_default=False))
         else:
-            default = DEFAULT_SOURCES.get(key)
+            default = DEFAULT_SOURCES.get(field.key)
             fits = default is not None and _source_problem(field, default) is None
             entries.append(FieldSource(field, default if fits else None, is_default=True))
     return entries
