@@ -69,7 +69,12 @@ def store_user(
 
 
 def store_group(
-    session: Session, org_id: int, resource: dict[str, Any], *, group_id: str, members: list[ScimUser]
+    session: Session,
+    org_id: int,
+    resource: dict[str, Any],
+    *,
+    group_id: str,
+    members: list[ScimUser],
 ) -> ScimGroup:
     row = ScimGroup(
         id=group_id,
