@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kinabase.base import utcnow
 from scim_server.protocol.discovery import load_registry
-from scim_server.protocol.errors import NotFound, Uniqueness
+from scim_server.protocol.errors import NotFound
 from scim_server.protocol.members import MemberDelta
 from scim_server.protocol.query import ListQuery
 from scim_server.store.filter_targets import group_target
-from scim_server.store.integrity import violates
+from scim_server.store.integrity import flush_unique
 from scim_server.store.paging import count_matches, where_and_order
 from scim_server.store.tables import ScimGroup, ScimGroupMember, ScimUser, group_columns
 from scim_server.store.users import require_users
@@ -89,7 +88,7 @@ def create_group(
         **group_columns(document, load_registry().group),
     )
     session.add(group)
-    _flush_unique(session, document)
+    flush_unique(session, DISPLAY_NAME_INDEX, _name_taken(document))
     change = apply_member_delta(session, group, MemberDelta(add=frozenset(members)))
     return group, change
 
@@ -101,7 +100,7 @@ def update_group(session: Session, group: ScimGroup, resource: Mapping[str, Any]
         setattr(group, column, value)
     group.resource = document
     touch(group)
-    _flush_unique(session, document)
+    flush_unique(session, DISPLAY_NAME_INDEX, _name_taken(document))
 
 
 def touch(group: ScimGroup) -> None:
@@ -267,13 +266,5 @@ def query_groups(
     return count_matches(session, ScimGroup, condition, query, len(page)), page
 
 
-def _flush_unique(session: Session, document: Mapping[str, Any]) -> None:
-    try:
-        session.flush()
-    except IntegrityError as error:
-        if violates(error, DISPLAY_NAME_INDEX):
-            raise Uniqueness(
-                f"A group named {document.get('displayName')!r} already exists in this "
-                "organisation."
-            ) from None
-        raise
+def _name_taken(document: Mapping[str, Any]) -> str:
+    return f"A group named {document.get('displayName')!r} already exists in this organisation."

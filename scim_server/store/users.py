@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, Select, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from kinabase.base import utcnow
 from scim_server.protocol.discovery import load_registry
-from scim_server.protocol.errors import InvalidValue, NotFound, Uniqueness
+from scim_server.protocol.errors import InvalidValue, NotFound
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.references import attach_manager, detach_manager
 from scim_server.store.filter_targets import user_target
-from scim_server.store.integrity import violates
+from scim_server.store.integrity import flush_unique
 from scim_server.store.paging import count_matches, where_and_order
 from scim_server.store.tables import ScimUser, ScimUserValue, user_columns, user_values
 
@@ -105,7 +104,7 @@ def create_user(session: Session, org_id: int, resource: Mapping[str, Any]) -> S
         **user_columns(document, schema),
     )
     session.add(row)
-    _flush_unique(session, document)
+    flush_unique(session, USER_NAME_INDEX, _name_taken(document))
     _write_values(session, row, document)
     return StoredUser(row=row, manager_id=manager_id)
 
@@ -128,7 +127,7 @@ def update_user(session: Session, stored: StoredUser, resource: Mapping[str, Any
     row.resource = document
     row.version += 1
     row.last_modified = utcnow()
-    _flush_unique(session, document)
+    flush_unique(session, USER_NAME_INDEX, _name_taken(document))
     if user_values(document, schema) != before:
         session.execute(delete(ScimUserValue).where(ScimUserValue.user_pk == row.pk))
         _write_values(session, row, document)
@@ -196,20 +195,13 @@ def iter_users(session: Session, org_id: int, page_size: int = 500) -> Iterator[
         after = page[-1].row.pk
 
 
-def _flush_unique(session: Session, document: Mapping[str, Any]) -> None:
-    try:
-        session.flush()
-    except IntegrityError as error:
-        if violates(error, USER_NAME_INDEX):
-            raise Uniqueness(
-                f"userName {document.get('userName')!r} is already in use in this organisation."
-            ) from None
-        raise
-
-
 def _write_values(session: Session, row: ScimUser, document: Mapping[str, Any]) -> None:
     values: Sequence[dict[str, Any]] = user_values(document, load_registry().user)
     if values:
         session.execute(
             insert(ScimUserValue), [{"user_pk": row.pk, "org_id": row.org_id, **v} for v in values]
         )
+
+
+def _name_taken(document: Mapping[str, Any]) -> str:
+    return f"userName {document.get('userName')!r} is already in use in this organisation."
