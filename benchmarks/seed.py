@@ -39,7 +39,6 @@ from kinabase.users import User, UserStatus, UserType
 from scim_server.mapping.directory import directory_user_from_resource
 from scim_server.mapping.field_mapping import colleague_field_mapping
 from scim_server.mapping.links import DirectoryLink
-from scim_server.protocol.attribute_lookup import value_at
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.resource import parse_resource
 from scim_server.store.tables import (
@@ -211,8 +210,7 @@ def _project(
     manager: int | None,
 ) -> None:
     """The Kinabase rows `project_user` writes for a new active user (see the module doc)."""
-    schema = load_registry().user
-    user = directory_user_from_resource(resource, lambda path: value_at(resource, schema, path))
+    user = directory_user_from_resource(resource)
     email = user.email_address
     if email is None:
         raise ValueError(f"seeded user {user.user_name} has no email")

@@ -1,5 +1,5 @@
-"""The `kinabase-m365` command: database, organisations, provisioning tokens, roles, group rules,
-the colleague field mapping, serving.
+"""The `kinabase-m365` command: database, organisations, provisioning tokens, users, roles, rules,
+the colleague field mapping, pending directory users, serving.
 
 Output meant for scripts (a new id, a new token, a listing) is the only thing on stdout. Wrong
 arguments, unknown ids and refused changes give one line on stderr and exit status 2.
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -22,22 +22,10 @@ from kinabase.database import make_engine, make_sessionmakers
 from kinabase.errors import DomainError
 from kinabase.organisations import get_organisation, list_organisations
 from kinabase.provisioning_tokens import issue_token, list_tokens, revoke_token, verify_token
-from kinabase.roles import create_role, list_roles
-from kinabase.users import UserType
 from kinabase_m365 import migrate
+from kinabase_m365.directory_commands import add_directory_commands
 from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
-from scim_server.mapping import (
-    colleague_field_mapping,
-    create_rule,
-    list_rules,
-    remove_rule,
-    reset_colleague_field_mapping,
-    set_colleague_field_source,
-    unset_colleague_field_source,
-)
-from scim_server.resources.kinabase_sync import sync_all_users, sync_group
-from scim_server.store.groups import find_group_named
 from sso.commands import UserCommandError, add_user_commands
 
 USAGE_ERROR = 2
@@ -99,8 +87,8 @@ def _build_parser() -> argparse.ArgumentParser:
     token_revoke.add_argument("token_id", type=int, metavar="TOKEN_ID")
     token_revoke.set_defaults(handler=_token_revoke)
 
-    _add_directory_commands(commands)
-    add_user_commands(commands, _unit_of_work)
+    user_actions = add_user_commands(commands, _unit_of_work)
+    add_directory_commands(commands, user_actions, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -111,55 +99,6 @@ def _build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="make sure a demo organisation and token exist (used by make run)"
     ).set_defaults(handler=_demo)
-    return parser
-
-
-def _add_directory_commands(commands: Any) -> None:
-    """Roles, group rules and the colleague field mapping: what directory users get."""
-    role = _actions(commands, "role", "roles")
-    role_add = _with_org(role.add_parser("add", help="create a role; prints its id"))
-    role_add.add_argument("--name", required=True)
-    role_add.set_defaults(handler=_role_add)
-    _with_org(role.add_parser("list", help="list roles")).set_defaults(handler=_role_list)
-
-    rule = _actions(commands, "rule", "directory group rules")
-    rule_add = _with_org(rule.add_parser("add", help="create a group rule; prints its id"))
-    rule_add.add_argument(
-        "--group", required=True, help="the group's display name, or its Entra object id"
-    )
-    rule_add.add_argument(
-        "--role", action="append", default=[], metavar="NAME", help="an existing role (repeat)"
-    )
-    rule_add.add_argument("--user-type", choices=[member.value for member in UserType])
-    rule_add.set_defaults(handler=_rule_add)
-    _with_org(rule.add_parser("list", help="list group rules")).set_defaults(handler=_rule_list)
-    rule_remove = _with_org(rule.add_parser("remove", help="remove a rule and what it gave"))
-    rule_remove.add_argument("rule_id", type=int, metavar="RULE_ID")
-    rule_remove.set_defaults(handler=_rule_remove)
-
-    mapping = _actions(commands, "mapping", "colleague field mapping")
-    show = mapping.add_parser("show", help="each Colleague field and its SCIM source")
-    _with_org(show).set_defaults(handler=_mapping_show)
-    mapping_set = _with_org(mapping.add_parser("set", help="fill a field from a SCIM attribute"))
-    mapping_set.add_argument("--field", required=True, metavar="KEY")
-    mapping_set.add_argument("--source", required=True, metavar="PATH")
-    mapping_set.set_defaults(handler=_mapping_set)
-    unset = _with_org(mapping.add_parser("unset", help="fill a field from nothing"))
-    unset.add_argument("--field", required=True, metavar="KEY")
-    unset.set_defaults(handler=_mapping_unset)
-    reset = _with_org(mapping.add_parser("reset", help="back to the defaults (one field or all)"))
-    reset.add_argument("--field", metavar="KEY")
-    reset.set_defaults(handler=_mapping_reset)
-
-
-def _actions(commands: Any, name: str, help_: str) -> Any:
-    return commands.add_parser(name, help=help_).add_subparsers(
-        required=True, metavar="ACTION", parser_class=_Parser
-    )
-
-
-def _with_org(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--org", type=int, required=True, help="organisation id")
     return parser
 
 
@@ -232,97 +171,6 @@ def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         revoke_token(session, args.token_id)
     print(f"token {args.token_id} revoked", file=sys.stderr)
-    return 0
-
-
-def _role_add(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        role_id = create_role(session, args.org, args.name).id
-    print(role_id)
-    return 0
-
-
-def _role_list(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        for role in list_roles(session, args.org):
-            print(f"{role.id}\t{role.name}")
-    return 0
-
-
-def _rule_add(args: argparse.Namespace, settings: Settings) -> int:
-    user_type = UserType(args.user_type) if args.user_type else None
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        rule_id = create_rule(session, args.org, args.group, args.role, user_type).id
-        # A group already provisioned gets the rule now, with its current members.
-        group = find_group_named(session, args.org, args.group)
-        if group is not None:
-            sync_group(session, args.org, group)
-    print(rule_id)
-    return 0
-
-
-def _rule_list(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        for rule in list_rules(session, args.org):
-            roles = ",".join(role.name for role in rule.roles) or "-"
-            print(
-                f"{rule.id}\tgroup={rule.group}\tscim_id={rule.group_directory_id or '-'}"
-                f"\troles={roles}\tuser_type={rule.user_type or '-'}"
-            )
-    return 0
-
-
-def _rule_remove(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        remove_rule(session, args.org, args.rule_id)
-    print(f"group rule {args.rule_id} removed", file=sys.stderr)
-    return 0
-
-
-def _mapping_show(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        for entry in colleague_field_mapping(session, args.org):
-            origin = "default" if entry.is_default else "custom"
-            print(f"{entry.field.key}\t{entry.source or '-'}\t{origin}")
-    return 0
-
-
-def _mapping_set(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        set_colleague_field_source(session, args.org, args.field, args.source)
-        applied = sync_all_users(session, args.org)
-    print(
-        f"field {args.field} is filled from {args.source} ({applied} users updated)",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def _mapping_unset(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        unset_colleague_field_source(session, args.org, args.field)
-        applied = sync_all_users(session, args.org)
-    print(f"field {args.field} is not mapped ({applied} users updated)", file=sys.stderr)
-    return 0
-
-
-def _mapping_reset(args: argparse.Namespace, settings: Settings) -> int:
-    with _unit_of_work(settings) as session:
-        get_organisation(session, args.org)
-        reset_colleague_field_mapping(session, args.org, args.field)
-        applied = sync_all_users(session, args.org)
-    print(
-        f"{args.field or 'every field'} is mapped by default ({applied} users updated)",
-        file=sys.stderr,
-    )
     return 0
 
 

@@ -33,8 +33,9 @@ class UserCommandError(Exception):
     """A mistake in a `user` command, reported in one line (exit status 2)."""
 
 
-def add_user_commands(commands: Any, unit_of_work: UnitOfWork) -> None:
-    """Add `user create` and `user set-password` to the CLI's sub-commands."""
+def add_user_commands(commands: Any, unit_of_work: UnitOfWork) -> Any:
+    """Add `user create` and `user set-password` to the CLI's sub-commands; returns the `user`
+    command's actions, for other packages' user commands."""
     user = commands.add_parser("user", help="users and passwords")
     actions = user.add_subparsers(required=True, metavar="ACTION", parser_class=type(user))
 
@@ -54,6 +55,7 @@ def add_user_commands(commands: Any, unit_of_work: UnitOfWork) -> None:
     password.set_defaults(
         handler=lambda args, settings: _set_password(args, unit_of_work(settings))
     )
+    return actions
 
 
 def _create(args: argparse.Namespace, unit: AbstractContextManager[Session]) -> int:

@@ -1,6 +1,7 @@
 """SCIM resources → Kinabase: users and their seats, Colleague records, managers, group rules.
 
-The HTTP layer calls these inside the transaction of each SCIM store write; nothing here commits.
+The provisioning service calls these inside the transaction of each store write; nothing here
+commits.
 Every function either refuses before writing anything or never refuses, as its docstring says.
 """
 
@@ -17,7 +18,6 @@ from scim_server.mapping.errors import (
     InvalidFieldMapping,
     InvalidGroupRule,
     InvalidManager,
-    MissingEmail,
 )
 from scim_server.mapping.field_mapping import (
     DEFAULT_SOURCES,
@@ -28,8 +28,13 @@ from scim_server.mapping.field_mapping import (
     unset_colleague_field_source,
 )
 from scim_server.mapping.group_rules import GroupRule, create_rule, get_rule, list_rules
-from scim_server.mapping.membership import apply_membership_change, apply_rules_to_user
-from scim_server.mapping.projection import ProjectionResult, project_user, unlink_user
+from scim_server.mapping.membership import apply_membership_change, give_group_rules
+from scim_server.mapping.projection import (
+    PendingUser,
+    ProjectionResult,
+    project_user,
+    unlink_user,
+)
 from scim_server.mapping.rule_changes import (
     project_group,
     reapply_rule,
@@ -50,14 +55,14 @@ __all__ = [
     "InvalidFieldMapping",
     "InvalidGroupRule",
     "InvalidManager",
-    "MissingEmail",
+    "PendingUser",
     "ProjectionResult",
     "apply_membership_change",
-    "apply_rules_to_user",
     "colleague_field_mapping",
     "create_rule",
     "directory_user_from_resource",
     "get_rule",
+    "give_group_rules",
     "list_rules",
     "project_group",
     "project_user",

@@ -1,17 +1,22 @@
 """What the mapping reads from provisioned SCIM resources (RFC 7643 §4.1, §4.2, §4.3).
 
-The store keeps each resource exactly as the client sent it; the HTTP layer turns the canonical
-JSON into a `DirectoryUser` with `directory_user_from_resource`, handing in the protocol layer's
-attribute-path reader so that colleague field sources may name any attribute, custom extensions
-included.
+The store keeps each resource exactly as the client sent it; the provisioning service turns the
+canonical JSON into a `DirectoryUser` with `directory_user_from_resource`. Every value is read by
+the protocol layer's attribute-path reader, the one the colleague field mapping uses too, so a
+field source may name any attribute, filtered paths and custom extensions included.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from scim_server.mapping.app_roles import app_role_values
+from scim_server.protocol.attribute_lookup import value_at
+from scim_server.protocol.discovery import load_registry
 
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 MANAGER_PATH = f"{ENTERPRISE_USER}:manager"
@@ -35,6 +40,7 @@ class DirectoryUser:
     title: str | None
     photo_url: str | None
     manager_directory_id: str | None  # SCIM id of the manager (enterprise manager.value)
+    app_roles: frozenset[str]  # the values of `roles`, casefolded (Entra app roles)
     value_at: Callable[[str], Any]  # any SCIM attribute path -> value or None
 
     @property
@@ -43,6 +49,19 @@ class DirectoryUser:
         if self.email:
             return self.email
         return self.user_name if _EMAIL_ADDRESS.fullmatch(self.user_name) else None
+
+    @property
+    def pending_reason(self) -> str | None:
+        """Why the user cannot be projected onto Kinabase yet, or None if it can be."""
+        return missing_email(self.user_name) if self.email_address is None else None
+
+
+def missing_email(user_name: str) -> str:
+    """Why a directory user without an email address is pending."""
+    return (
+        f"no email address, and the userName {user_name!r} is not one: "
+        "a Kinabase user needs an email address"
+    )
 
 
 @dataclass(frozen=True)
@@ -54,33 +73,47 @@ class DirectoryGroup:
     external_id: str | None = None  # Entra sends the group's objectId here
 
 
-def directory_user_from_resource(
-    resource: Mapping[str, Any], value_at: Callable[[str], Any]
-) -> DirectoryUser:
-    """Read a User resource in canonical SCIM JSON (attribute names as RFC 7643 spells them).
+def directory_user_from_resource(resource: Mapping[str, Any]) -> DirectoryUser:
+    """Read a stored User resource (RFC 7643 §4.1, §4.3) through the protocol's path reader.
 
-    Multi-valued emails and photos yield the primary value, else the one of the preferred type
-    ("work", "photo"), else the first (RFC 7643 §2.4). An absent `active` means active.
+    Every attribute, here and in the colleague field mapping, is read by the same schema-aware
+    reader (`scim_server.protocol.attribute_lookup.value_at`), so a source that works for one
+    works for the other. Multi-valued emails and photos yield the primary value, else the one of
+    the preferred type ("work", "photo"), else the first (RFC 7643 §2.4); values that are empty
+    count as absent. An absent `active` means active.
     """
-    name = _complex(resource.get("name"))
-    enterprise = _complex(resource.get(ENTERPRISE_USER))
+    schema = load_registry().user
+    read = functools.partial(value_at, resource, schema)
     return DirectoryUser(
-        directory_id=str(resource["id"]),
-        user_name=str(resource["userName"]),
-        active=_boolean(resource.get("active", True)),
-        given_name=_text(name.get("givenName")),
-        family_name=_text(name.get("familyName")),
-        display_name=_text(resource.get("displayName")),
-        email=_preferred_value(resource.get("emails"), "work"),
-        title=_text(resource.get("title")),
-        photo_url=_preferred_value(resource.get("photos"), "photo"),
-        manager_directory_id=_reference(enterprise.get("manager")),
-        value_at=value_at,
+        directory_id=str(read("id")),
+        user_name=str(read("userName")),
+        active=_boolean(_absent_is(True, read("active"))),
+        given_name=_text(read("name.givenName")),
+        family_name=_text(read("name.familyName")),
+        display_name=_text(read("displayName")),
+        email=_preferred(read, "emails", "work"),
+        title=_text(read("title")),
+        photo_url=_preferred(read, "photos", "photo"),
+        manager_directory_id=_reference(read(MANAGER_PATH)),
+        app_roles=app_role_values(read("roles")),
+        value_at=read,
     )
 
 
-def _complex(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+def _preferred(read: Callable[[str], Any], attribute: str, preferred_type: str) -> str | None:
+    for path in (
+        f"{attribute}[primary eq true and value pr].value",
+        f'{attribute}[type eq "{preferred_type}" and value pr].value',
+        f"{attribute}[value pr].value",
+    ):
+        value = _text(read(path))
+        if value is not None:
+            return value
+    return None
+
+
+def _absent_is(default: Any, value: Any) -> Any:
+    return default if value is None else value
 
 
 def _text(value: Any) -> str | None:
@@ -96,15 +129,3 @@ def _boolean(value: Any) -> bool:
 def _reference(value: Any) -> str | None:
     # The canonical form is {"value": id}; a bare string is what Entra sends in PATCH values.
     return _text(value.get("value") if isinstance(value, Mapping) else value)
-
-
-def _preferred_value(values: Any, preferred_type: str) -> str | None:
-    entries = [
-        entry
-        for entry in (values if isinstance(values, list) else [])
-        if isinstance(entry, Mapping) and _text(entry.get("value"))
-    ]
-    primary = [entry for entry in entries if _boolean(entry.get("primary", False))]
-    typed = [entry for entry in entries if entry.get("type") == preferred_type]
-    chosen = primary or typed or entries
-    return _text(chosen[0].get("value")) if chosen else None

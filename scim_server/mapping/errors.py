@@ -10,17 +10,6 @@ from __future__ import annotations
 from kinabase.errors import DomainError, EmailInUse
 
 
-class MissingEmail(DomainError):
-    """The directory user has no email address, and its userName is not one either."""
-
-    def __init__(self, directory_id: str, user_name: str) -> None:
-        self.directory_id = directory_id
-        super().__init__(
-            f"directory user {directory_id!r} has no email address, and its userName "
-            f"{user_name!r} is not one; Kinabase users need an email address"
-        )
-
-
 class AlreadyLinked(EmailInUse):
     """The Kinabase user with this email is already linked to another directory user."""
 

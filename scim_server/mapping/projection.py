@@ -5,8 +5,12 @@ manager relationships", and synced users "appear in the Colleagues list and coun
 (kinabase.com/support/setting-up/connecting-to-microsoft-365). Each active user holds a licence
 seat; deactivation frees it (kinabase.com/support/setting-up/invite-users-and-licenses).
 
+A directory user without an email address cannot be a Kinabase user (accounts are keyed by
+email), though SCIM requires only a userName (RFC 7643 §4.1.1): such a user stays *pending*,
+projected onto nothing, until the directory gives them an address.
+
 Every check comes before the first write, so a refusal leaves the session exactly as it was;
-the HTTP layer rolls back its own store write when one propagates.
+the provisioning service rolls back its own store write when one propagates.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from kinabase.errors import EmailInUse
 from kinabase.licences import activate_user, deactivate_user
 from kinabase.user_types import settle_user_types
 from kinabase.users import User, UserStatus, find_user_by_email
-from scim_server.mapping.directory import DirectoryUser
-from scim_server.mapping.errors import AlreadyLinked, InvalidManager, MissingEmail
+from scim_server.mapping.app_roles import apply_app_role_rules
+from scim_server.mapping.directory import DirectoryUser, missing_email
+from scim_server.mapping.errors import AlreadyLinked, InvalidManager
 from scim_server.mapping.field_mapping import (
     colleague_field_mapping,
     fill_colleague_fields,
@@ -45,28 +50,51 @@ class ProjectionResult:
     record_id: int  # the user's Colleague record
     outcome: Outcome  # a new Kinabase user, an existing one linked by email, or the linked one
     status: UserStatus
-    manager_pending: bool  # the manager is not projected yet; linked when they are
+
+    @property
+    def newly_linked(self) -> bool:
+        """Whether this projection linked the directory user (group rules apply from now on)."""
+        return self.outcome != "updated"
 
 
-def project_user(session: Session, org_id: int, user: DirectoryUser) -> ProjectionResult:
+@dataclass(frozen=True)
+class PendingUser:
+    """A directory user not projected onto Kinabase (no Kinabase user, no seat), and why."""
+
+    directory_id: str
+    user_name: str
+    reason: str
+
+
+def project_user(
+    session: Session, org_id: int, user: DirectoryUser
+) -> ProjectionResult | PendingUser:
     """Create or update the Kinabase user linked to this directory user.
 
     The first time, an unlinked Kinabase user with the same email (case-insensitive) is adopted,
     else a user is created with their Colleague record. Then the name, email, job title, photo
     and status follow the directory (active takes a seat, inactive frees it), and so do the
-    Colleague record's mapped fields and manager link.
+    Colleague record's mapped fields, manager link and app role grants. A directory user who
+    has no email address and is not linked yet stays pending: nothing is written. One already
+    linked keeps their Kinabase address when the directory's goes.
 
-    Raises, before writing anything: MissingEmail (no email, and userName is not an address);
-    AlreadyLinked (the same-email user is linked to another directory user: creating a second
-    user with that email is impossible, and taking the account from its owner is wrong);
-    EmailInUse (the new email belongs to another user); InvalidManager (the user is their own
-    manager); LicenceExhausted (becoming active needs a seat and none is free).
+    Raises, before writing anything: AlreadyLinked (the same-email user is linked to another
+    directory user: creating a second user with that email is impossible, and taking the
+    account from its owner is wrong); EmailInUse (the new email belongs to another user);
+    InvalidManager (the user is their own manager); LicenceExhausted (becoming active needs a
+    seat and none is free).
     """
-    email = user.email_address
-    if email is None:
-        raise MissingEmail(user.directory_id, user.user_name)
     link = find_link(session, org_id, user.directory_id)
-    account, outcome = _account_for(session, org_id, link, email)
+    account: User | None
+    outcome: Outcome
+    if link is not None:
+        linked = _linked_account(session, org_id, link, user.email_address)
+        account, outcome, email = linked, "updated", user.email_address or linked.email
+    elif user.email_address is None:
+        return PendingUser(user.directory_id, user.user_name, missing_email(user.user_name))
+    else:
+        email = user.email_address
+        account, outcome = _account_to_adopt(session, org_id, email)
     if user.manager_directory_id == user.directory_id:
         raise InvalidManager(f"directory user {user.directory_id!r} cannot be their own manager")
 
@@ -88,10 +116,11 @@ def project_user(session: Session, org_id: int, user: DirectoryUser) -> Projecti
     mapping = colleague_field_mapping(session, org_id)
     fill_colleague_fields(record, mapping, user.value_at)
     fields = manager_fields(mapping)
-    pending = link_manager(session, link, record, user.manager_directory_id, fields)
+    link_manager(session, link, record, user.manager_directory_id, fields)
     link_waiting_reports(session, org_id, user.directory_id, record, fields)
+    apply_app_role_rules(session, org_id, link, user.app_roles)
     session.flush()
-    return ProjectionResult(account.id, record.id, outcome, account.status, pending)
+    return ProjectionResult(account.id, record.id, outcome, account.status)
 
 
 def unlink_user(session: Session, org_id: int, directory_id: str) -> bool:
@@ -117,15 +146,19 @@ def unlink_user(session: Session, org_id: int, directory_id: str) -> bool:
     return True
 
 
-def _account_for(
-    session: Session, org_id: int, link: DirectoryLink | None, email: str
-) -> tuple[User | None, Outcome]:
-    """The Kinabase user to project onto (None: create one), refusing email clashes."""
-    same_email = find_user_by_email(session, org_id, email)
-    if link is not None:
+def _linked_account(session: Session, org_id: int, link: DirectoryLink, email: str | None) -> User:
+    """The linked Kinabase user, refusing a new email that another user holds."""
+    if email is not None:
+        same_email = find_user_by_email(session, org_id, email)
         if same_email is not None and same_email.id != link.user_id:
             raise EmailInUse(email)
-        return session.get_one(User, link.user_id), "updated"
+    return session.get_one(User, link.user_id)
+
+
+def _account_to_adopt(session: Session, org_id: int, email: str) -> tuple[User | None, Outcome]:
+    """The unlinked Kinabase user with this email to adopt (None: create one), refusing one
+    that another directory user holds."""
+    same_email = find_user_by_email(session, org_id, email)
     if same_email is None:
         return None, "created"
     other = link_of_user(session, same_email.id)

@@ -64,6 +64,7 @@ def project_group(
     candidates = session.scalars(
         select(GroupRule).where(
             GroupRule.org_id == org_id,
+            GroupRule.app_role.is_(None),
             GroupRule.group_directory_id.is_(None)
             | (GroupRule.group_directory_id == group.directory_id),
         )

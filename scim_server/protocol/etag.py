@@ -8,6 +8,7 @@ the service's tags are weak, and RFC 7644 §3.14 shows clients sending them back
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from scim_server.protocol.errors import NotModified, PreconditionFailed
 
@@ -49,3 +50,20 @@ def check_preconditions(
             if read:
                 raise NotModified()
             raise PreconditionFailed(f"The resource is already at version {etag(version)}.")
+
+
+@dataclass(frozen=True)
+class Preconditions:
+    """The `If-Match` and `If-None-Match` of a request (RFC 7644 §3.14); none by default."""
+
+    if_match: str | None = None
+    if_none_match: str | None = None
+
+    def check(self, version: int, *, read: bool) -> None:
+        """Raise NotModified (304) or PreconditionFailed (412) as `check_preconditions` does."""
+        check_preconditions(
+            version, if_match=self.if_match, if_none_match=self.if_none_match, read=read
+        )
+
+
+UNCONDITIONAL = Preconditions()

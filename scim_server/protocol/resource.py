@@ -97,13 +97,21 @@ def parse_replacement(
     Attributes left out are unassigned; an immutable attribute that has a value must keep it.
     """
     parsed = parse_resource(body, schema)
+    check_replacement(parsed, schema, current)
+    return parsed
+
+
+def check_replacement(
+    parsed: ParsedResource, schema: ResourceSchema, current: Mapping[str, Any]
+) -> None:
+    """Raise Mutability (400) if the replacement changes an immutable attribute that has a
+    value (RFC 7644 §3.5.1)."""
     for attribute in schema.attributes():
         if attribute.mutability is not Mutable.IMMUTABLE:
             continue
         before = get_value(current, attribute)
         if before is not None and get_value(parsed.resource, attribute) != before:
             raise Mutability(f"{attribute.name} is immutable and cannot change.")
-    return parsed
 
 
 def _assign(

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from kinabase_m365.database import db_session
 from kinabase_m365.runtime import current_settings
+from scim_server.protocol.etag import Preconditions
 from scim_server.protocol.projection import Projection, parse_projection
 from scim_server.protocol.query import ListQuery, parse_list_query, parse_search_request
 from scim_server.protocol.registry import ResourceSchema
@@ -17,11 +18,6 @@ from scim_server.resources.http import request_json
 def session_and_org() -> tuple[Session, int]:
     """The request's database session and the authenticated organisation."""
     return db_session(), current_org_id()
-
-
-def dialect_name() -> str:
-    """The database dialect of the request's session ("sqlite" or "postgresql")."""
-    return db_session().get_bind().dialect.name
 
 
 def projection(schema: ResourceSchema) -> Projection:
@@ -45,6 +41,6 @@ def search_query(schema: ResourceSchema) -> ListQuery:
     )
 
 
-def preconditions() -> tuple[str | None, str | None]:
+def preconditions() -> Preconditions:
     """The request's If-Match and If-None-Match headers (RFC 7644 §3.14)."""
-    return request.headers.get("If-Match"), request.headers.get("If-None-Match")
+    return Preconditions(request.headers.get("If-Match"), request.headers.get("If-None-Match"))

@@ -6,12 +6,13 @@ Anything else under /scim/v2 is a SCIM 404, and an unsupported method a SCIM 405
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from flask import Blueprint, Response, g, request
 
 from kinabase.errors import DomainError
-from kinabase_m365.database import WRITE_METHODS
+from kinabase_m365.database import WRITE_METHODS, db_session
 from scim_server.protocol.errors import ScimError
 from scim_server.resources import discovery, groups, search, users
 from scim_server.resources.auth import authenticate
@@ -38,6 +39,25 @@ def _authenticate() -> None:
 
 
 Handler = Callable[..., Response]
+
+
+def committed(handler: Handler) -> Handler:
+    """Commit a write's transaction once its handler has rendered the answer.
+
+    The one commit of a SCIM write (DESIGN.md, "One write, one transaction"): the provisioning
+    service never commits, and anything raised before this point is rolled back with the
+    request's session.
+    """
+
+    @functools.wraps(handler)
+    def run(*args: object, **kwargs: object) -> Response:
+        response = handler(*args, **kwargs)
+        db_session().commit()
+        return response
+
+    return run
+
+
 ROUTES: list[tuple[str, str, Handler]] = [
     ("/ServiceProviderConfig", "GET", discovery.get_service_provider_config),
     # Microsoft's reference Postman collection also calls this older name.
@@ -67,7 +87,7 @@ for _path, _method, _handler in ROUTES:
     blueprint.add_url_rule(
         _path,
         endpoint=f"{_method.lower()}_{_handler.__module__.rsplit('.', 1)[-1]}_{_handler.__name__}",
-        view_func=retry_on_conflict(_handler) if _method in WRITE_METHODS else _handler,
+        view_func=retry_on_conflict(committed(_handler)) if _method in WRITE_METHODS else _handler,
         methods=[_method],
         # Microsoft's reference Postman collection queries `/Users/?filter=...`.
         strict_slashes=False,

@@ -15,12 +15,12 @@ from flask import Response
 from scim_server.protocol.errors import InvalidFilter
 from scim_server.protocol.list_response import list_response
 from scim_server.protocol.query import ListQuery
+from scim_server.provisioning import groups as group_provisioning
+from scim_server.provisioning import users as user_provisioning
 from scim_server.resources import groups, users
-from scim_server.resources.context import dialect_name, search_query, session_and_org
+from scim_server.resources.context import search_query, session_and_org
 from scim_server.resources.http import request_json, scim_response
 from scim_server.resources.rendering import meta, render
-from scim_server.store import groups as group_store
-from scim_server.store import users as user_store
 
 
 def _queries() -> tuple[ListQuery | None, ListQuery | None]:
@@ -43,7 +43,6 @@ def search_all() -> Response:
     request_json()  # the body must be valid JSON before anything else
     user_query, group_query = _queries()
     session, org_id = session_and_org()
-    dialect = dialect_name()
     base = user_query or group_query
     assert base is not None  # noqa: S101 - _queries returns at least one
     resources: list[dict[str, Any]] = []
@@ -51,7 +50,7 @@ def search_all() -> Response:
     offset, wanted = base.offset, base.count
     if user_query is not None:
         page_query = _window(user_query, offset, wanted)
-        count, page = user_store.query_users(session, org_id, page_query, dialect)
+        count, page = user_provisioning.query_users(session, org_id, page_query)
         total += count
         for stored in page:
             row = stored.row
@@ -66,14 +65,14 @@ def search_all() -> Response:
         offset = max(0, offset - count)
         wanted -= len(page)
     if group_query is not None:
-        count, group_page = group_store.query_groups(
-            session, org_id, _window(group_query, offset, wanted), dialect
+        count, group_page = group_provisioning.query_groups(
+            session, org_id, _window(group_query, offset, wanted)
         )
         total += count
         for group in group_page:
             resources.append(
                 render(
-                    group_store.group_resource(group),
+                    group_provisioning.resource_of(group),
                     groups.SCHEMA,
                     group_query.projection,
                     meta("Group", group.id, group.created, group.last_modified, group.version),

@@ -1,7 +1,7 @@
-"""The /Users endpoint (RFC 7644 §3.2): one handler per SCIM operation, orchestration only.
+"""The /Users endpoint (RFC 7644 §3.2): one handler per SCIM operation, parse → call → render.
 
-Each write runs in the request's transaction: parse (400 on bad input), write the store, project
-onto Kinabase, commit — or roll everything back and answer with a SCIM error.
+The provisioning service does the work (store and Kinabase, in the request's transaction); the
+route table commits a write once its handler has rendered the answer.
 """
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from __future__ import annotations
 from flask import Response
 
 from scim_server.protocol.discovery import load_registry
-from scim_server.protocol.etag import check_preconditions, etag
+from scim_server.protocol.etag import etag
 from scim_server.protocol.list_response import list_response
-from scim_server.protocol.patch import apply_patch
 from scim_server.protocol.patch_request import parse_patch_request
 from scim_server.protocol.projection import Projection
 from scim_server.protocol.query import ListQuery
-from scim_server.protocol.resource import parse_replacement, parse_resource
+from scim_server.protocol.resource import parse_resource
+from scim_server.provisioning import users as provisioning
+from scim_server.provisioning.users import GroupRef
 from scim_server.resources.context import (
-    dialect_name,
     list_query,
     preconditions,
     projection,
@@ -25,83 +25,57 @@ from scim_server.resources.context import (
     session_and_org,
 )
 from scim_server.resources.http import request_json, scim_response
-from scim_server.resources.kinabase_sync import forget_user, sync_user
 from scim_server.resources.rendering import location, meta, references, render
-from scim_server.store import users as store
-from scim_server.store.groups import group_refs_of_users
+from scim_server.store.users import StoredUser
 
 SCHEMA = load_registry().user
+GROUPS = SCHEMA.attribute("groups")
 
 
 def _rendered(
-    stored: store.StoredUser, shown: Projection, *, new: bool = False
+    stored: StoredUser, shown: Projection, groups: list[GroupRef] | None
 ) -> dict[str, object]:
     resource = stored.resource
+    if groups:
+        resource["groups"] = references("Group", groups, "direct")
     row = stored.row
-    if not new and shown.includes(SCHEMA.attribute("groups")):  # a new user is in no group
-        groups = group_refs_of_users(*session_and_org(), [row.pk]).get(row.pk, [])
-        if groups:
-            resource["groups"] = references("Group", groups, "direct")
     return render(
-        resource,
-        SCHEMA,
-        shown,
-        meta("User", row.id, row.created, row.last_modified, row.version),
+        resource, SCHEMA, shown, meta("User", row.id, row.created, row.last_modified, row.version)
     )
 
 
-def _answer(stored: store.StoredUser, status: int = 200) -> Response:
+def _answer(stored: StoredUser, status: int = 200) -> Response:
+    shown = projection(SCHEMA)
+    groups = None
+    if status != 201 and shown.includes(GROUPS):  # a new user is in no group
+        session, org_id = session_and_org()
+        groups = provisioning.groups_of_users(session, org_id, [stored]).get(stored.row.pk)
     headers = {"ETag": etag(stored.row.version)}
     if status == 201:
         headers["Location"] = location("User", stored.row.id)
-    rendered = _rendered(stored, projection(SCHEMA), new=status == 201)
-    return scim_response(rendered, status, headers)
+    return scim_response(_rendered(stored, shown, groups), status, headers)
 
 
 def create() -> Response:
     """POST /Users (RFC 7644 §3.3): 201 with the resource, Location and ETag."""
-    session, org_id = session_and_org()
     parsed = parse_resource(request_json(), SCHEMA)
-    stored = store.create_user(session, org_id, parsed.resource)
-    sync_user(session, org_id, stored)
-    response = _answer(stored, 201)
-    session.commit()
-    return response
+    return _answer(provisioning.create_user(*session_and_org(), parsed).stored, 201)
 
 
 def get(user_id: str) -> Response:
     """GET /Users/{id} (RFC 7644 §3.4.1), honouring If-None-Match (304)."""
-    session, org_id = session_and_org()
-    stored = store.get_user(session, org_id, user_id)
-    if_match, if_none_match = preconditions()
-    check_preconditions(
-        stored.row.version, if_match=if_match, if_none_match=if_none_match, read=True
-    )
-    return _answer(stored)
+    return _answer(provisioning.get_user(*session_and_org(), user_id, preconditions()))
 
 
 def _query(query: ListQuery) -> Response:
     session, org_id = session_and_org()
-    total, page = store.query_users(session, org_id, query, dialect_name())
+    total, page = provisioning.query_users(session, org_id, query)
     groups = (
-        group_refs_of_users(session, org_id, [s.row.pk for s in page])
-        if query.projection.includes(SCHEMA.attribute("groups"))
+        provisioning.groups_of_users(session, org_id, page)
+        if query.projection.includes(GROUPS)
         else {}
     )
-    resources = []
-    for stored in page:
-        resource = stored.resource
-        if groups.get(stored.row.pk):
-            resource["groups"] = references("Group", groups[stored.row.pk], "direct")
-        row = stored.row
-        resources.append(
-            render(
-                resource,
-                SCHEMA,
-                query.projection,
-                meta("User", row.id, row.created, row.last_modified, row.version),
-            )
-        )
+    resources = [_rendered(s, query.projection, groups.get(s.row.pk)) for s in page]
     body = list_response(resources, total_results=total, start_index=query.start_index)
     return scim_response(body)
 
@@ -116,49 +90,21 @@ def search() -> Response:
     return _query(search_query(SCHEMA))
 
 
-def _writable(user_id: str) -> store.StoredUser:
-    session, org_id = session_and_org()
-    stored = store.get_user(session, org_id, user_id, for_update=True)
-    if_match, if_none_match = preconditions()
-    check_preconditions(
-        stored.row.version, if_match=if_match, if_none_match=if_none_match, read=False
-    )
-    return stored
-
-
 def replace(user_id: str) -> Response:
     """PUT /Users/{id} (RFC 7644 §3.5.1): the body replaces the resource."""
-    session, org_id = session_and_org()
-    stored = _writable(user_id)
-    parsed = parse_replacement(request_json(), SCHEMA, stored.resource)
-    stored = store.update_user(session, stored, parsed.resource)
-    sync_user(session, org_id, stored)
-    response = _answer(stored)
-    session.commit()
-    return response
+    parsed = parse_resource(request_json(), SCHEMA)
+    written = provisioning.replace_user(*session_and_org(), user_id, parsed, preconditions())
+    return _answer(written.stored)
 
 
 def patch(user_id: str) -> Response:
-    """PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource.
-
-    A PATCH that changes nothing keeps the version and lastModified, and writes nothing.
-    """
-    session, org_id = session_and_org()
-    stored = _writable(user_id)
-    result = apply_patch(stored.resource, parse_patch_request(request_json(), SCHEMA), SCHEMA)
-    if result.changed:
-        stored = store.update_user(session, stored, result.resource)
-        sync_user(session, org_id, stored)
-    response = _answer(stored)
-    session.commit()
-    return response
+    """PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource."""
+    request = parse_patch_request(request_json(), SCHEMA)
+    written = provisioning.patch_user(*session_and_org(), user_id, request, preconditions())
+    return _answer(written.stored)
 
 
 def delete(user_id: str) -> Response:
     """DELETE /Users/{id} (RFC 7644 §3.6): 204; the Kinabase user is deactivated, not lost."""
-    session, org_id = session_and_org()
-    stored = _writable(user_id)
-    forget_user(session, org_id, stored.row.id)
-    store.delete_user(session, stored)
-    session.commit()
+    provisioning.delete_user(*session_and_org(), user_id, preconditions())
     return scim_response(None, 204)

@@ -201,22 +201,6 @@ def iter_members(session: Session, group_pk: int) -> Iterator[tuple[str, str | N
         after = page[-1][0]
 
 
-def groups_of(session: Session, org_id: int, user_ids: Collection[str]) -> dict[str, set[str]]:
-    """The ids of the groups each of these users belongs to (users in no group map to {})."""
-    result: dict[str, set[str]] = {user_id: set() for user_id in user_ids}
-    if not user_ids:
-        return result
-    rows = session.execute(
-        select(ScimUser.id, ScimGroup.id)
-        .join(ScimGroupMember, ScimGroupMember.member_pk == ScimUser.pk)
-        .join(ScimGroup, ScimGroup.pk == ScimGroupMember.group_pk)
-        .where(ScimUser.org_id == org_id, ScimUser.id.in_(user_ids))
-    )
-    for user_id, group_id in rows:
-        result[user_id].add(group_id)
-    return result
-
-
 def group_refs_of_users(
     session: Session, org_id: int, user_pks: Collection[int]
 ) -> dict[int, list[tuple[str, str | None]]]:

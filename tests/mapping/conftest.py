@@ -1,8 +1,7 @@
-"""Helpers for mapping tests: SCIM users as Entra sends them, and a plain attribute-path reader."""
+"""Helpers for mapping tests: SCIM users as Entra sends them, read by the production reader."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -13,23 +12,6 @@ from kinabase.organisations import Organisation
 from scim_server.mapping import ENTERPRISE_USER, DirectoryUser, directory_user_from_resource
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-
-
-def read_path(resource: Mapping[str, Any]) -> Callable[[str], Any]:
-    """A minimal attribute-path reader (RFC 7644 §3.10 without filters) standing in for the
-    protocol layer's: `urn:…:attr[.sub]` reads the extension object, `attr[.sub]` the core."""
-
-    def value_at(path: str) -> Any:
-        node: Any = resource
-        for key in resource:
-            if key.startswith("urn:") and path.startswith(key + ":"):
-                node, path = resource[key], path[len(key) + 1 :]
-                break
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
-        return node
-
-    return value_at
 
 
 def user_resource(
@@ -64,9 +46,9 @@ def user_resource(
 
 
 def directory_user(directory_id: str, email: str | None, **kwargs: Any) -> DirectoryUser:
-    """The DirectoryUser the HTTP layer would hand over for `user_resource(...)`."""
+    """The DirectoryUser the provisioning service reads from `user_resource(...)`."""
     resource = user_resource(directory_id, email, **kwargs)
-    return directory_user_from_resource(resource, read_path(resource))
+    return directory_user_from_resource(resource)
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_rule_add_list_remove(
 
     status, out, err = run(capsys, "rule", "remove", str(rule_id), "--org", org)
     assert (status, out) == (0, "")
-    assert f"group rule {rule_id} removed" in err
+    assert f"rule {rule_id} removed" in err
     session.expire_all()
     user = session.get_one(User, ada.user_id)
     assert user.user_type is UserType.USER and user_type_source(user) == "manual"

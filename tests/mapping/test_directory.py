@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scim_server.mapping import ENTERPRISE_USER, directory_user_from_resource
-from tests.mapping.conftest import directory_user, read_path, user_resource
+from tests.mapping.conftest import directory_user, user_resource
 
 
 def test_reads_entra_shaped_user() -> None:
@@ -15,7 +15,7 @@ def test_reads_entra_shaped_user() -> None:
         {"type": "photo", "value": "https://photos.test/ada.jpg"},
     ]
 
-    user = directory_user_from_resource(resource, read_path(resource))
+    user = directory_user_from_resource(resource)
 
     assert (user.directory_id, user.user_name, user.active) == ("u1", "ada@acme.test", True)
     assert (user.given_name, user.family_name) == ("Ada", "Lovelace")
@@ -36,7 +36,7 @@ def test_email_is_primary_else_work_else_first() -> None:
     picks = []
     for count in (3, 2, 1):
         resource = user_resource("u1", None, emails=emails[:count])
-        picks.append(directory_user_from_resource(resource, read_path(resource)).email)
+        picks.append(directory_user_from_resource(resource).email)
     assert picks == ["primary@ada.test", "work@ada.test", "home@ada.test"]
 
 
@@ -45,7 +45,7 @@ def test_empty_strings_and_string_booleans_as_entra_sends_them() -> None:
     resource["active"] = "False"
     resource[ENTERPRISE_USER]["manager"] = ""
 
-    user = directory_user_from_resource(resource, read_path(resource))
+    user = directory_user_from_resource(resource)
 
     assert user.active is False
     assert user.title is None
@@ -57,7 +57,7 @@ def test_manager_as_a_bare_string_and_absent_active() -> None:
     resource[ENTERPRISE_USER]["manager"] = "m7"
     del resource["active"]
 
-    user = directory_user_from_resource(resource, read_path(resource))
+    user = directory_user_from_resource(resource)
 
     assert user.manager_directory_id == "m7"
     assert user.active is True

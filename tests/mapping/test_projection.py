@@ -14,7 +14,14 @@ from kinabase.licences import seats_in_use
 from kinabase.organisations import Organisation
 from kinabase.roles import create_role, grant_role, roles_of_user
 from kinabase.users import User, UserStatus, UserType, find_user_by_email
-from scim_server.mapping import AlreadyLinked, MissingEmail, project_user, unlink_user
+from scim_server.mapping import (
+    AlreadyLinked,
+    PendingUser,
+    ProjectionResult,
+    project_user,
+    unlink_user,
+)
+from scim_server.mapping.directory import missing_email
 from scim_server.mapping.links import find_link
 from tests.mapping.conftest import directory_user
 
@@ -117,17 +124,33 @@ def test_an_email_taken_by_another_user_is_refused_before_writing(
     assert session.get_one(User, result.user_id).first_name == "Ada"
 
 
-def test_missing_email_falls_back_to_user_name_or_is_refused(
+def test_missing_email_falls_back_to_user_name_or_leaves_the_user_pending(
     session: Session, acme: Organisation
 ) -> None:
     result = project_user(
         session, acme.id, directory_user("u1", None, userName="ada@acme.onmicrosoft.com")
     )
+    assert isinstance(result, ProjectionResult)
     assert session.get_one(User, result.user_id).email == "ada@acme.onmicrosoft.com"
 
-    with pytest.raises(MissingEmail, match="no email address"):
-        project_user(session, acme.id, directory_user("u2", None, userName="grace"))
+    pending = project_user(session, acme.id, directory_user("u2", None, userName="grace"))
+    assert pending == PendingUser("u2", "grace", missing_email("grace"))
+    assert "no email address" in pending.reason
     assert find_link(session, acme.id, "u2") is None
+    assert seats_in_use(session, acme.id) == 1
+
+
+def test_a_linked_user_whose_email_goes_keeps_their_address(
+    session: Session, acme: Organisation
+) -> None:
+    first = project_user(session, acme.id, directory_user("u1", "ada@acme.test", title="CTO"))
+    again = project_user(
+        session, acme.id, directory_user("u1", None, userName="ada", title="Chief")
+    )
+    assert isinstance(first, ProjectionResult) and isinstance(again, ProjectionResult)
+    assert (again.user_id, again.outcome) == (first.user_id, "updated")
+    user = session.get_one(User, first.user_id)
+    assert (user.email, user.job_title) == ("ada@acme.test", "Chief")
 
 
 def test_deactivation_frees_the_seat(session: Session, acme: Organisation) -> None:
