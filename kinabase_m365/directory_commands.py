@@ -22,13 +22,14 @@ from kinabase.organisations import get_organisation
 from kinabase.roles import create_role, list_roles
 from kinabase.users import UserType
 from kinabase_m365.settings import Settings
-from scim_server.mapping import colleague_field_mapping, list_rules
 from scim_server.provisioning.listings import kinabase_users, pending_users
 from scim_server.provisioning.rules import (
     add_rule,
+    colleague_field_sources,
     delete_rule,
     map_colleague_field,
     reset_colleague_fields,
+    rules,
 )
 
 UnitOfWork = Callable[[Settings], AbstractContextManager[Session]]
@@ -117,7 +118,7 @@ def _rule_add(args: argparse.Namespace, session: Session) -> int:
 
 
 def _rule_list(args: argparse.Namespace, session: Session) -> int:
-    for rule in list_rules(session, args.org):
+    for rule in rules(session, args.org):
         roles = ",".join(role.name for role in rule.roles) or "-"
         print(
             f"{rule.id}\t{rule.subject}\tscim_id={rule.group_directory_id or '-'}"
@@ -133,7 +134,7 @@ def _rm(args: argparse.Namespace, session: Session) -> int:
 
 
 def _show(args: argparse.Namespace, session: Session) -> int:
-    for entry in colleague_field_mapping(session, args.org):
+    for entry in colleague_field_sources(session, args.org):
         origin = "default" if entry.is_default else "custom"
         print(f"{entry.field.key}\t{entry.source or '-'}\t{origin}")
     return 0

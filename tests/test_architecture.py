@@ -28,6 +28,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "scim_server.resources",
         "scim_server.store",
     ),
+    "scim_server/provisioning": (
+        "kinabase_m365",
+        "sso",
+        "flask",
+        "scim_server.resources",
+    ),
+    # The HTTP edge parses, calls the provisioning service and renders: no use case of its own.
+    "scim_server/resources": ("scim_server.store", "scim_server.mapping"),
     "sso": ("scim_server",),
 }
 
@@ -41,6 +49,17 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
     return names
+
+
+def test_the_directory_commands_call_the_provisioning_service() -> None:
+    imported = imported_modules(ROOT / "kinabase_m365" / "directory_commands.py")
+    reaching_in = sorted(
+        module
+        for module in imported
+        if module.startswith(("scim_server.store", "scim_server.mapping", "scim_server.resources"))
+    )
+    assert reaching_in == []
+    assert any(module.startswith("scim_server.provisioning") for module in imported)
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))

@@ -28,6 +28,8 @@ from scim_server.store import groups as store
 from scim_server.store.groups import group_resource, iter_members
 from scim_server.store.tables import ScimGroup
 
+ProvisionedGroup = ScimGroup  # what the callers render: the row and the resource as sent
+
 
 def create_group(session: Session, org_id: int, parsed: ParsedResource) -> ScimGroup:
     """Store a new group with its initial members (RFC 7644 §3.3) and apply its rules."""

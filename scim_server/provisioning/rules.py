@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session
 
 from kinabase.users import UserType
 from scim_server.mapping import (
+    FieldSource,
     GroupRule,
+    colleague_field_mapping,
     create_rule,
+    list_rules,
     remove_rule,
     reset_colleague_field_mapping,
     set_colleague_field_source,
@@ -45,9 +48,19 @@ def add_rule(
     return rule
 
 
+def rules(session: Session, org_id: int) -> list[GroupRule]:
+    """The organisation's rules, oldest first."""
+    return list_rules(session, org_id)
+
+
 def delete_rule(session: Session, org_id: int, rule_id: int) -> None:
     """Delete the rule and take back what it gave (NotFound for another organisation's)."""
     remove_rule(session, org_id, rule_id)
+
+
+def colleague_field_sources(session: Session, org_id: int) -> list[FieldSource]:
+    """Every mappable Colleague field with its effective SCIM source, by key."""
+    return colleague_field_mapping(session, org_id)
 
 
 def map_colleague_field(

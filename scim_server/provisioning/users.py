@@ -31,6 +31,7 @@ from scim_server.store.groups import group_refs_of_users
 from scim_server.store.users import StoredUser
 
 GroupRef = tuple[str, str | None]  # a group's id and displayName
+ProvisionedUser = StoredUser  # what the callers render: the row and the resource as sent
 
 
 @dataclass(frozen=True)

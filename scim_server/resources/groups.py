@@ -23,6 +23,7 @@ from scim_server.protocol.projection import Projection
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.resource import parse_resource
 from scim_server.provisioning import groups as provisioning
+from scim_server.provisioning.groups import ProvisionedGroup
 from scim_server.resources.context import (
     list_query,
     preconditions,
@@ -32,14 +33,15 @@ from scim_server.resources.context import (
 )
 from scim_server.resources.http import SCIM_MEDIA_TYPE, base_url, request_json, scim_response
 from scim_server.resources.rendering import location, meta, references, render
-from scim_server.store.tables import ScimGroup
 
 SCHEMA = load_registry().group
 MEMBERS = SCHEMA.attribute("members")
 STREAM_CHUNK = 1_000
 
 
-def _rendered(group: ScimGroup, shown: Projection, members: list[Any] | None) -> dict[str, Any]:
+def _rendered(
+    group: ProvisionedGroup, shown: Projection, members: list[Any] | None
+) -> dict[str, Any]:
     resource = provisioning.resource_of(group)
     if members:
         resource["members"] = members
@@ -51,12 +53,12 @@ def _rendered(group: ScimGroup, shown: Projection, members: list[Any] | None) ->
     )
 
 
-def _members(group: ScimGroup) -> list[dict[str, Any]]:
+def _members(group: ProvisionedGroup) -> list[dict[str, Any]]:
     session, _ = session_and_org()
     return references("User", provisioning.members_of(session, group.pk), "User")
 
 
-def _answer(group: ScimGroup, status: int = 200, *, stream: bool = False) -> Response:
+def _answer(group: ProvisionedGroup, status: int = 200, *, stream: bool = False) -> Response:
     """The group (members included unless excluded); a read streams its members.
 
     Writes build their answer inside their transaction, before the commit, so that they never

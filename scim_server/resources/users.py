@@ -16,7 +16,7 @@ from scim_server.protocol.projection import Projection
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.resource import parse_resource
 from scim_server.provisioning import users as provisioning
-from scim_server.provisioning.users import GroupRef
+from scim_server.provisioning.users import GroupRef, ProvisionedUser
 from scim_server.resources.context import (
     list_query,
     preconditions,
@@ -26,14 +26,13 @@ from scim_server.resources.context import (
 )
 from scim_server.resources.http import request_json, scim_response
 from scim_server.resources.rendering import location, meta, references, render
-from scim_server.store.users import StoredUser
 
 SCHEMA = load_registry().user
 GROUPS = SCHEMA.attribute("groups")
 
 
 def _rendered(
-    stored: StoredUser, shown: Projection, groups: list[GroupRef] | None
+    stored: ProvisionedUser, shown: Projection, groups: list[GroupRef] | None
 ) -> dict[str, object]:
     resource = stored.resource
     if groups:
@@ -44,7 +43,7 @@ def _rendered(
     )
 
 
-def _answer(stored: StoredUser, status: int = 200) -> Response:
+def _answer(stored: ProvisionedUser, status: int = 200) -> Response:
     shown = projection(SCHEMA)
     groups = None
     if status != 201 and shown.includes(GROUPS):  # a new user is in no group

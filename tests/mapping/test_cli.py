@@ -9,14 +9,9 @@ from kinabase.accounts import create_organisation
 from kinabase.user_types import user_type_source
 from kinabase.users import User, UserType
 from kinabase_m365.cli import main
-from scim_server.mapping import (
-    DEPARTMENT_PATH,
-    DirectoryGroup,
-    apply_membership_change,
-    project_group,
-    project_user,
-)
-from tests.mapping.conftest import directory_user
+from scim_server.mapping import DEPARTMENT_PATH, ProjectionResult
+from scim_server.provisioning import groups, users
+from tests.provisioning.conftest import group_body, user_body
 
 
 @pytest.fixture
@@ -55,19 +50,35 @@ def test_rule_add_list_remove(
         f"{rule_id}\tgroup=Sales\tscim_id=-\troles=Sales,Support\tuser_type=administrator\n"
     )
 
-    ada = project_user(session, org_id, directory_user("u1", "ada@acme.test"))
-    project_group(session, org_id, DirectoryGroup("g1", "Sales"), lambda _: [])
-    apply_membership_change(session, org_id, "g1", ["u1"], [])
-    session.commit()
+    ada = users.create_user(session, org_id, user_body("ada@acme.test"))
+    groups.create_group(session, org_id, group_body("Sales", [ada.stored.row.id]))
+    assert isinstance(ada.kinabase, ProjectionResult)
+    assert session.get_one(User, ada.kinabase.user_id).user_type is UserType.ADMINISTRATOR
+    session.commit()  # release SQLite's write lock for the command
 
     status, out, err = run(capsys, "rule", "remove", str(rule_id), "--org", org)
     assert (status, out) == (0, "")
     assert f"rule {rule_id} removed" in err
     session.expire_all()
-    user = session.get_one(User, ada.user_id)
+    user = session.get_one(User, ada.kinabase.user_id)
     assert user.user_type is UserType.USER and user_type_source(user) == "manual"
     session.rollback()  # release SQLite's write lock for the command
     assert run(capsys, "rule", "list", "--org", org)[1] == ""
+
+
+def test_app_role_rules(org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
+    org = str(org_id)
+    run(capsys, "role", "add", "--org", org, "--name", "Finance")
+
+    status, out, _ = run(
+        capsys, "rule", "add", "--org", org, "--app-role", "Finance.Approver", "--role", "Finance"
+    )
+
+    assert status == 0
+    listed = run(capsys, "rule", "list", "--org", org)[1]
+    assert (
+        listed == f"{int(out)}\tapp-role=Finance.Approver\tscim_id=-\troles=Finance\tuser_type=-\n"
+    )
 
 
 def test_mapping_show_set_unset_reset(org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,6 +112,9 @@ def test_mapping_show_set_unset_reset(org_id: int, capsys: pytest.CaptureFixture
         (["rule", "add", "--group", "Sales"], "at least one role or a user type"),
         (["rule", "add", "--group", "Sales", "--user-type", "boss"], "invalid choice"),
         (["rule", "remove", "999"], "no group rule with id 999"),
+        (["rule", "add", "--role", "Sales"], "one of the arguments --group --app-role"),
+        (["rule", "add", "--group", "S", "--app-role", "A"], "not allowed with argument"),
+        (["rule", "add", "--app-role", " ", "--role", "Sales"], "either a group"),
         (["rule", "list", "--org", "999"], "no organisation with id 999"),
         (["role", "add", "--name", "Sales", "--name-typo"], "unrecognized arguments"),
         (["mapping", "set", "--field", "nope", "--source", "title"], "no field 'nope'"),
