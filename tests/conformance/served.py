@@ -91,19 +91,29 @@ def serve_as_the_readme_says(database_url: str, workdir: Path) -> Iterator[Serve
         workdir,
         setup_log,
     )
+    process, port, log_path = _start_on_a_free_port(env, workdir)
+    try:
+        yield ServedService(f"http://{LOOPBACK}:{port}/scim/v2", org_id, token, log_path)
+    finally:
+        _stop(process)
+
+
+def _start_on_a_free_port(
+    env: dict[str, str], workdir: Path
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """`kinabase-m365 serve --port P`, ready; another port if someone took P first."""
     for attempt in range(1, START_ATTEMPTS + 1):
         port = free_port()
         log_path = workdir / f"serve-{port}.log"
         process = _start(["serve", "--port", str(port)], env, workdir, log_path)
         try:
             if _wait_until_ready(process, port, log_path, last_attempt=attempt == START_ATTEMPTS):
-                yield ServedService(
-                    f"http://{LOOPBACK}:{port}/scim/v2", org_id, token, log_path=log_path
-                )
-                return
-        finally:
+                return process, port, log_path
+        except BaseException:
             _stop(process)
-    raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
+            raise
+        _stop(process)
+    raise ServeError(f"no free port after {START_ATTEMPTS} attempts")
 
 
 def _run(arguments: list[str], env: dict[str, str], workdir: Path, log_path: Path) -> str:
