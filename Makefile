@@ -39,8 +39,9 @@ lint: dev-install
 test: lint
 	$(BIN)/pytest -q
 
-## conformance: only the conformance suites: scim2-tester, Okta's SPEC test and runtime shapes,
-## Microsoft's validator rules and Postman collection (SQLite, plus PostgreSQL with TEST_DATABASE_URL)
+## conformance: only the conformance suites: scim2-tester (against `kinabase-m365 serve`), Okta's
+## SPEC test and runtime shapes, Entra's run, Microsoft's validator rules and Postman collection
+## (SQLite, plus PostgreSQL with TEST_DATABASE_URL)
 conformance: dev-install
 	$(BIN)/pytest -q -m conformance
 

@@ -313,7 +313,7 @@ def _spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_terminate_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
+            preexec_fn=terminate_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
         )
     server = RunningServer(name, target, dialect, process, log_path)
     stack.callback(server.stop)
@@ -321,7 +321,7 @@ def _spawn(
     return server
 
 
-def _terminate_with_parent() -> None:
+def terminate_with_parent() -> None:
     """In the child, before exec: ask Linux to send SIGTERM when the harness dies.
 
     The harness stops its servers itself on a normal exit, Ctrl-C or SIGTERM; this covers a

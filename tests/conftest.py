@@ -91,7 +91,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
-def _empty_all_tables(engine: Engine) -> None:
+def empty_all_tables(engine: Engine) -> None:
+    """Delete every row of every table (after a test, or a module that shares a database)."""
     tables = list(reversed(metadata.sorted_tables))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -109,7 +110,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     try:
         yield engine
     finally:
-        _empty_all_tables(engine)
+        empty_all_tables(engine)
         engine.dispose()
 
 

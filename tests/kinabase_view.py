@@ -13,7 +13,7 @@ from kinabase.collections import Record
 from kinabase.database import make_sessionmakers
 from kinabase.licences import seats_in_use
 from kinabase.roles import roles_of_user
-from kinabase.users import User, UserStatus, UserType, find_user_by_email
+from kinabase.users import User, UserStatus, UserType, find_user_by_email, list_users
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class KinabaseView:
     def seats_in_use(self) -> int:
         with self._session() as session:
             return seats_in_use(session, self.org_id)
+
+    def emails(self) -> list[str]:
+        """The email address of every Kinabase user of the organisation, sorted."""
+        with self._session() as session:
+            return sorted(user.email for user in list_users(session, self.org_id))
 
     def user(self, email: str) -> KinabaseUser | None:
         with self._session() as session:
