@@ -30,3 +30,7 @@ class EmailInUse(DomainError):
 
 class InvalidSetting(DomainError):
     """A settings change that would leave the organisation in an unusable state."""
+
+
+class InvalidName(DomainError):
+    """A name that cannot be used: blank, several lines, too long, or one that makes no key."""
