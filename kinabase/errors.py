@@ -34,3 +34,11 @@ class InvalidSetting(DomainError):
 
 class InvalidName(DomainError):
     """A name that cannot be used: blank, several lines, too long, or one that makes no key."""
+
+
+class FieldExists(DomainError):
+    """The collection already has a field of this name, or one whose key the name would take."""
+
+
+class InvalidFieldType(DomainError):
+    """A field type that does not exist, or that a field of this collection cannot have."""
