@@ -25,6 +25,7 @@ from kinabase.provisioning_tokens import issue_token, list_tokens, revoke_token,
 from kinabase.roles import create_role, list_roles
 from kinabase.users import UserType
 from kinabase_m365 import migrate
+from kinabase_m365.field_commands import add_field_commands
 from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
 from scim_server.mapping import (
@@ -101,6 +102,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     _add_directory_commands(commands)
     add_user_commands(commands, _unit_of_work)
+    add_field_commands(commands, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
