@@ -57,12 +57,15 @@ print(json.dumps({
 
 
 def _pip(*args: str | Path) -> None:
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "pip", "--quiet", *map(str, args)],
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
         env={**os.environ, **PIP_ENV},
     )
+    # Without setuptools>=70.1 in the environment (the dev extras), the build fails here.
+    assert done.returncode == 0, f"pip {' '.join(map(str, args))} failed:\n{done.stderr}"
 
 
 @pytest.fixture(scope="module")
