@@ -7,12 +7,18 @@ from sqlalchemy.orm import Session
 from kinabase.colleagues import create_colleague_record, create_colleagues_collection
 from kinabase.errors import EmailInUse
 from kinabase.licences import ensure_seat_available
+from kinabase.names import clean_name
 from kinabase.organisations import Organisation
 from kinabase.users import User, UserStatus, UserType, find_user_by_email
 
 
 def create_organisation(session: Session, name: str, licence_seats: int = 25) -> Organisation:
-    """Create an organisation with its built-in Colleagues collection."""
+    """Create an organisation with its built-in Colleagues collection.
+
+    The name loses surrounding whitespace; a blank or multi-line name is InvalidName, and
+    nothing is written.
+    """
+    name = clean_name(name, "organisation")
     if licence_seats < 0:
         raise ValueError("licence seats cannot be negative")
     organisation = Organisation(name=name, licence_seats=licence_seats)

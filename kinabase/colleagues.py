@@ -6,16 +6,25 @@ fields; the connector fills them from the directory through the colleague field 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kinabase.collections import Collection, Field, FieldType, Record, RecordLink
-from kinabase.errors import DomainError, NotFound
+from kinabase.errors import DomainError, FieldExists, InvalidFieldType, InvalidName, NotFound
+from kinabase.names import clean_name
 from kinabase.users import User
 
 COLLEAGUES_SLUG = "colleagues"
+KEY_LENGTH = 100  # fields.key
+# A linked_record field links to the records of another collection, which a field here cannot
+# name; every other type can be given to a Colleague field.
+COLLEAGUE_FIELD_TYPES = tuple(type_ for type_ in FieldType if type_ is not FieldType.LINKED_RECORD)
+_WORD = re.compile(r"[^\W_]+")  # a run of letters and digits
 
 # (key, name, type, is_system): name and email belong to the user; the rest are ordinary fields.
 DEFAULT_COLLEAGUE_FIELDS: tuple[tuple[str, str, FieldType, bool], ...] = (
@@ -57,17 +66,104 @@ def colleague_fields(session: Session, org_id: int) -> dict[str, Field]:
     return {field.key: field for field in fields}
 
 
-def add_colleague_field(
-    session: Session, org_id: int, key: str, name: str, type_: FieldType
+def list_colleague_fields(session: Session, org_id: int) -> list[Field]:
+    """The Colleagues collection's fields in the order they were added (the defaults first)."""
+    collection = colleagues_collection(session, org_id)
+    return list(
+        session.scalars(
+            select(Field).where(Field.collection_id == collection.id).order_by(Field.id)
+        )
+    )
+
+
+def field_key(name: str) -> str:
+    """The camelCase key of a field name: Job Title → jobTitle, Cost-centre (EU) → costCentreEu.
+
+    The name's letters and digits (after NFKC normalisation) split into words at everything
+    else; the first word in lower case, each later one capitalised. Names that differ only in
+    case, spacing or punctuation therefore make the same key. The default fields' keys follow
+    this rule too. InvalidName when the name makes no key, or one too long for the column.
+    """
+    words: list[str] = _WORD.findall(unicodedata.normalize("NFKC", name))
+    if not words:
+        raise InvalidName(f"the field name {name!r} has no letters or digits to make a key from")
+    first, *others = words
+    key = first.lower() + "".join(word[:1].upper() + word[1:].lower() for word in others)
+    if len(key) > KEY_LENGTH:
+        raise InvalidName(
+            f"the field name {name!r} makes a key longer than {KEY_LENGTH} characters; "
+            "choose a shorter name"
+        )
+    return key
+
+
+def colleague_field_type(value: str | FieldType) -> FieldType:
+    """The field type called `value` (case-insensitive), if a Colleague field can have it."""
+    try:
+        type_ = FieldType(value.strip().lower())
+    except ValueError:
+        type_ = None
+    if type_ is FieldType.LINKED_RECORD:
+        raise InvalidFieldType(
+            "a linked_record field links to another collection, which a Colleague field cannot "
+            "name; use colleague to link to colleagues"
+        )
+    if type_ is None:
+        known = ", ".join(COLLEAGUE_FIELD_TYPES)
+        raise InvalidFieldType(f"unknown field type {value!r}: choose one of {known}")
+    return type_
+
+
+def create_colleague_field(
+    session: Session, org_id: int, name: str, type_: str | FieldType
 ) -> Field:
-    """Add an administrator-defined field to the Colleagues collection."""
-    if key in colleague_fields(session, org_id):
-        raise DomainError(f"the Colleagues collection already has a field {key!r}")
+    """Add a field an administrator names to the Colleagues collection; its key comes from the name.
+
+    The name loses surrounding whitespace and its key is `field_key(name)`. Refuses (with a
+    DomainError, before writing) what `add_colleague_field` refuses.
+    """
+    name = clean_name(name, "field")
+    return add_colleague_field(session, org_id, field_key(name), name, type_)
+
+
+def add_colleague_field(
+    session: Session, org_id: int, key: str, name: str, type_: str | FieldType
+) -> Field:
+    """Add a field to the Colleagues collection under the key the caller chose.
+
+    Refuses, with a DomainError and before writing: a blank or multi-line name, a key that is
+    not letters and digits, a type that does not exist or is linked_record, and a name or key
+    that another field already has (both ignoring case).
+    """
+    name = clean_name(name, "field")
+    type_ = colleague_field_type(type_)
+    if not _WORD.fullmatch(key) or len(key) > KEY_LENGTH:
+        raise InvalidName(f"the field key {key!r} must be 1 to {KEY_LENGTH} letters and digits")
+    for field in colleague_fields(session, org_id).values():
+        if field.name.casefold() == name.casefold():
+            raise FieldExists(
+                f"the Colleagues collection already has a field named {field.name!r} "
+                f"(key {field.key})"
+            )
+        # Keys that differ only in case (email, eMail) would be told apart by no one.
+        if field.key.casefold() == key.casefold():
+            raise FieldExists(
+                f"the field {field.name!r} already has the key {field.key!r}, which {name!r} "
+                f"would take as {key!r}; choose another name"
+            )
     field = Field(
         collection_id=colleagues_collection(session, org_id).id, key=key, name=name, type=type_
     )
     session.add(field)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:
+        # Another transaction added the key after the check above (PostgreSQL names the
+        # constraint; SQLite, whose writers take turns, names its columns).
+        message = str(error.orig)
+        if "uq_fields_collection_key" not in message and "fields.key" not in message:
+            raise
+        raise FieldExists(f"the Colleagues collection already has a field {key!r}") from None
     return field
 
 

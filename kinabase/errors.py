@@ -30,3 +30,15 @@ class EmailInUse(DomainError):
 
 class InvalidSetting(DomainError):
     """A settings change that would leave the organisation in an unusable state."""
+
+
+class InvalidName(DomainError):
+    """A name that cannot be used: blank, several lines, too long, or one that makes no key."""
+
+
+class FieldExists(DomainError):
+    """The collection already has a field of this name, or one whose key the name would take."""
+
+
+class InvalidFieldType(DomainError):
+    """A field type that does not exist, or that a field of this collection cannot have."""

@@ -24,6 +24,7 @@ from kinabase.organisations import get_organisation, list_organisations
 from kinabase.provisioning_tokens import issue_token, list_tokens, revoke_token, verify_token
 from kinabase_m365 import migrate
 from kinabase_m365.directory_commands import add_directory_commands
+from kinabase_m365.field_commands import add_field_commands
 from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
 from sso.commands import UserCommandError, add_user_commands
@@ -89,6 +90,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     user_actions = add_user_commands(commands, _unit_of_work)
     add_directory_commands(commands, user_actions, _unit_of_work)
+    add_field_commands(commands, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")

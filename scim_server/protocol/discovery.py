@@ -1,8 +1,10 @@
 """The schema documents and the discovery endpoints' bodies (RFC 7644 §4; RFC 7643 §5 to §8.7).
 
-The JSON documents in `scim_server/schemas/` are the single source of attribute behaviour: they
-are served by /Schemas, /ResourceTypes and /ServiceProviderConfig, and the same documents build
-the `ResourceSchema` of each resource type that validation, PATCH, filters and projection use.
+The JSON documents in the top-level `schemas/` directory are the single source of attribute
+behaviour: they are served by /Schemas, /ResourceTypes and /ServiceProviderConfig, and the same
+documents build the `ResourceSchema` of each resource type that validation, PATCH, filters and
+projection use. They are installed as the data package `schemas` and read through
+importlib.resources, so an editable install and a wheel read them alike.
 The documents hold no null values (Entra rejects them in discovery responses).
 """
 
@@ -29,7 +31,7 @@ COMMON_FILE = "common-attributes.json"
 
 
 def _load(name: str) -> Any:
-    return json.loads(resources.files("scim_server.schemas").joinpath(name).read_text("utf-8"))
+    return json.loads(resources.files("schemas").joinpath(name).read_text("utf-8"))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """SCIM schema definitions as typed values (RFC 7643 §2.2, §7).
 
 An `Attribute` carries the characteristics of one attribute or sub-attribute exactly as the
-schema documents in `scim_server/schemas/` state them; a `Schema` is one such document. Nothing
+schema documents in `schemas/` state them; a `Schema` is one such document. Nothing
 here knows an attribute by name: behaviour elsewhere is derived from these characteristics.
 """
 

@@ -95,3 +95,20 @@ def test_demo_reuses_the_organisation_and_its_token(
     secret = first.split("SCIM token:")[1].split()[0]
     assert verify_token(session, secret) is not None
     assert "/scim/v2" in first
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_org_create_refuses_a_blank_name(
+    cli_env: str, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    status, out, err = run(capsys, "org", "create", "--name", name)
+
+    assert (status, out) == (2, "")
+    assert err == "kinabase-m365: error: the organisation name cannot be blank\n"
+    assert run(capsys, "org", "list")[1] == ""
+
+
+def test_org_create_strips_the_name(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "org", "create", "--name", "  Acme  ")
+
+    assert run(capsys, "org", "list")[1].startswith(f"{out.strip()}\tAcme\tseats=")

@@ -16,9 +16,9 @@ from kinabase.colleagues import (
     set_colleague_value,
 )
 from kinabase.collections import Record
-from kinabase.errors import DomainError, EmailInUse, LicenceExhausted
+from kinabase.errors import DomainError, EmailInUse, InvalidName, LicenceExhausted
 from kinabase.licences import activate_user, deactivate_user, seats_in_use
-from kinabase.organisations import set_sign_in_methods
+from kinabase.organisations import Organisation, set_sign_in_methods
 from kinabase.users import User, UserStatus
 
 
@@ -127,3 +127,16 @@ def test_at_least_one_sign_in_method_stays_allowed(session: Session) -> None:
     with pytest.raises(DomainError):
         set_sign_in_methods(organisation, password=False, microsoft=False)
     assert organisation.microsoft_sign_in and not organisation.password_sign_in
+
+
+def test_organisation_names_lose_surrounding_whitespace(session: Session) -> None:
+    assert create_organisation(session, "  Acme Ltd \n").name == "Acme Ltd"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t\n", "Acme\nLtd"])
+def test_blank_or_multi_line_organisation_names_are_refused(session: Session, name: str) -> None:
+    with pytest.raises(InvalidName, match="the organisation name cannot"):
+        create_organisation(session, name)
+
+    assert not session.new
+    assert session.scalar(select(func.count()).select_from(Organisation)) == 0
