@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kinabase_m365 import create_app
+from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
 from tests.conftest import UnroutedHostError
 from tests.emulators import Browser
