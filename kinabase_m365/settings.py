@@ -148,7 +148,12 @@ def _validated(settings: Settings) -> Settings:
 
 def _validate_microsoft_sign_in(settings: Settings) -> None:
     """Sign in with Microsoft builds its redirect URIs from PUBLIC_BASE_URL, never from the
-    request's Host header, and reads the certificate at start so that a wrong path fails early."""
+    request's Host header, and reads the certificate at start so that a wrong path fails early.
+
+    PUBLIC_BASE_URL is not required with MICROSOFT_CLIENT_ID: app-only use of Microsoft (Graph
+    reads) needs no redirect URI, and sign-in and admin consent say that it is missing when they
+    are asked for without it.
+    """
     base = settings.public_base_url
     local = ("http://localhost", "http://127.0.0.1")
     if settings.microsoft_configured and base and not base.startswith(("https://", *local)):
@@ -159,9 +164,3 @@ def _validate_microsoft_sign_in(settings: Settings) -> None:
     path = settings.microsoft_client_certificate_path
     if path and not Path(path).is_file():
         raise SettingsError(f"MICROSOFT_CLIENT_CERTIFICATE_PATH names no file: {path}")
-    if (
-        settings.environment is Environment.PRODUCTION
-        and settings.microsoft_configured
-        and not base
-    ):
-        raise SettingsError("PUBLIC_BASE_URL is required when MICROSOFT_CLIENT_ID is set")

@@ -20,7 +20,6 @@ def init_app(app: Flask) -> None:
         errors,
         identity_page,
         login,
-        microsoft,
         oidc,
         sessions,
     )
@@ -29,7 +28,6 @@ def init_app(app: Flask) -> None:
         settings = current_settings()
     errors.init_app(app)
     sessions.init_app(app, settings)
-    microsoft.init_app(app)
     oidc.init_app(app, settings)
     for blueprint in (
         login.blueprint,

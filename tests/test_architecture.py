@@ -42,6 +42,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "scim_server.store",
     ),
     "sso": ("scim_server", *WIRING),
+    # The Microsoft client knows nothing of sign-in, and of SCIM only what it may call.
+    "graph": (
+        "sso",
+        "scim_server.resources",
+        "scim_server.store",
+        "scim_server.mapping",
+        *WIRING,
+    ),
 }
 
 

@@ -19,8 +19,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from kinabase.users import UserType
 from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
+from sso.passwords import hash_password
 from tests.conftest import UnroutedHostError
 from tests.emulators import Browser
 from tests.emulators.entra import create_entra_app
@@ -241,3 +243,34 @@ def test_without_an_app_registration_microsoft_sign_in_is_absent_and_refused(
     assert "Sign in with Microsoft" not in page.text and 'type="password"' in page.text
     assert pressed.status_code == 503
     assert "MICROSOFT_CLIENT_ID" in pressed.text and "PUBLIC_BASE_URL" in pressed.text
+
+
+def test_without_public_base_url_sign_in_and_connecting_say_it_is_missing(
+    service, scene: Scene, session: Session
+) -> None:
+    organisation = add_organisation(session, None, microsoft=False)
+    ada = add_user(session, organisation, "ada@contoso.test", user_type=UserType.ADMINISTRATOR)
+    ada.password_hash = hash_password("correct horse battery staple")
+    session.commit()
+    app = service(scene, transport_of(scene.microsoft.session).routes, public_base_url="")
+    browser = app.test_client()
+    credentials = {
+        "org": str(organisation.id),
+        "email": "ada@contoso.test",
+        "password": "correct horse battery staple",
+    }
+
+    pressed = browser.post("/login/microsoft")
+    assert browser.post("/login/password", data=credentials).status_code == 303
+    csrf = browser.get_cookie("csrf_access_token")
+    assert csrf is not None
+    connecting = browser.post(
+        "/admin/identity/sign-in-methods",
+        data={"method": "microsoft", "enabled": "on", "csrf_token": csrf.value},
+    )
+
+    for response in (pressed, connecting):
+        assert response.status_code == 503
+        assert "PUBLIC_BASE_URL is not set" in response.text
+        assert "MICROSOFT_CLIENT_ID" not in response.text  # the app registration is there
+    assert transport_of(app.extensions["kinabase.http"]).recorded == []
