@@ -17,6 +17,7 @@ from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
 from tests.emulators import EmulatedMicrosoft, emulate_microsoft
 from tests.emulators.cloud import AppRegistration, MicrosoftCloud, Tenant
+from tests.emulators.keys import CERTIFICATE_PASSWORD, pooled_key, write_certificate
 
 LOGIN = "https://login.microsoftonline.com"
 GRAPH = "https://graph.microsoft.com"
@@ -67,19 +68,26 @@ def directory() -> Directory:
     return Directory(emulate_microsoft(cloud), registration, contoso, fabrikam)
 
 
-@pytest.fixture
-def service(directory: Directory, tmp_path: Path) -> Iterator[Flask]:
-    """The service with an app registration and no PUBLIC_BASE_URL (a worker, say)."""
+def build_service(directory: Directory, tmp_path: Path, **settings: object) -> Flask:
+    """The service with the directory's app registration and no PUBLIC_BASE_URL (a worker)."""
     app = create_app(
         {
             "database_url": f"sqlite:///{tmp_path / 'unused.db'}",
             "secret_key": "test-secret-key",
             "microsoft_client_id": directory.registration.client_id,
-            "microsoft_client_secret": directory.registration.client_secret,
+            "microsoft_client_secret": directory.registration.client_secret or "",
+            **settings,
         },
         http_session=directory.microsoft.session,
     )
     assert app.extensions["kinabase.settings"].public_base_url == ""
+    return app
+
+
+@pytest.fixture
+def service(directory: Directory, tmp_path: Path) -> Iterator[Flask]:
+    """The service, in an app context."""
+    app = build_service(directory, tmp_path)
     with app.app_context():
         yield app
     get_database(app).engine.dispose()
@@ -134,15 +142,7 @@ def test_a_wrong_client_secret_is_refused_with_entras_words(
     directory: Directory, tmp_path: Path
 ) -> None:
     directory.consent(directory.contoso)
-    app = create_app(
-        {
-            "database_url": f"sqlite:///{tmp_path / 'unused.db'}",
-            "secret_key": "test-secret-key",
-            "microsoft_client_id": directory.registration.client_id,
-            "microsoft_client_secret": "not the secret",
-        },
-        http_session=directory.microsoft.session,
-    )
+    app = build_service(directory, tmp_path, microsoft_client_secret="not the secret")
 
     with app.app_context(), pytest.raises(TokenRefused) as refused:
         acquire_app_token(directory.contoso.tenant_id)
@@ -152,15 +152,38 @@ def test_a_wrong_client_secret_is_refused_with_entras_words(
     assert "not the secret" not in refused.value.message
 
 
+def test_a_certificate_gets_app_only_tokens_too(directory: Directory, tmp_path: Path) -> None:
+    key = pooled_key(5)
+    directory.registration = directory.microsoft.cloud.register_app(
+        [CONSENT_REDIRECT], certificate_key=key
+    )
+    directory.consent(directory.contoso)
+    app = build_service(
+        directory,
+        tmp_path,
+        microsoft_client_secret="",
+        microsoft_client_certificate_path=str(write_certificate(tmp_path / "app.pfx", key)),
+        microsoft_client_certificate_password=CERTIFICATE_PASSWORD,
+    )
+
+    with app.app_context():
+        token = acquire_app_token(directory.contoso.tenant_id)
+
+    grant = directory.microsoft.cloud.access_tokens[token]
+    assert grant.client_id == directory.registration.client_id and grant.user is None
+    ((_, form),) = directory.token_requests()
+    assert "client_secret" not in form and form["grant_type"] == "client_credentials"
+    assert form["client_assertion_type"] == (
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    )
+
+
 def test_app_only_tokens_need_an_app_registration_and_one_tenant(
     service: Flask, directory: Directory, tmp_path: Path
 ) -> None:
     with pytest.raises(ValueError, match="one tenant"):
         acquire_app_token("organizations")
-    bare = create_app(
-        {"database_url": f"sqlite:///{tmp_path / 'bare.db'}", "secret_key": "test-secret-key"},
-        http_session=directory.microsoft.session,
-    )
+    bare = build_service(directory, tmp_path, microsoft_client_id="")
     with bare.app_context(), pytest.raises(NotConfigured, match="MICROSOFT_CLIENT_ID"):
         acquire_app_token(directory.contoso.tenant_id)
     assert directory.microsoft.requests == []

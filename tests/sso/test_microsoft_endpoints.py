@@ -4,16 +4,11 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
@@ -27,7 +22,7 @@ from tests.conftest import UnroutedHostError
 from tests.emulators import Browser
 from tests.emulators.entra import create_entra_app
 from tests.emulators.graph import create_graph_app
-from tests.emulators.keys import pooled_key
+from tests.emulators.keys import pooled_key, write_certificate
 from tests.emulators.transport import make_session, transport_of
 from tests.sso.support import (
     REDIRECT_URIS,
@@ -134,28 +129,6 @@ def test_an_unrouted_microsoft_host_fails_the_test(
         app.test_client().post("/login/microsoft")
 
 
-def write_certificate(path: Path) -> Path:
-    """A self-signed certificate and its key in a PFX file, as Azure portals export them."""
-    key = pooled_key(5).private_key
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kinabase-m365 test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    pfx = pkcs12.serialize_key_and_certificates(
-        b"kinabase", key, certificate, None, serialization.BestAvailableEncryption(b"pfx-pass")
-    )
-    path.write_bytes(pfx)
-    return path
-
-
 def test_a_certificate_can_stand_in_for_the_client_secret(
     service,
     scene: Scene,
@@ -171,7 +144,9 @@ def test_a_certificate_can_stand_in_for_the_client_secret(
         scene,
         transport_of(scene.microsoft.session).routes,
         microsoft_client_secret="",
-        microsoft_client_certificate_path=str(write_certificate(tmp_path / "app.pfx")),
+        microsoft_client_certificate_path=str(
+            write_certificate(tmp_path / "app.pfx", pooled_key(5))
+        ),
         microsoft_client_certificate_password="pfx-pass",
     )
     browser = app.test_client()
