@@ -50,19 +50,20 @@ def acquire_app_token(tenant_id: str) -> str:
     consent in the tenant: AADSTS7000229; a wrong secret or certificate), and
     MicrosoftUnavailable when Entra cannot be reached or fails.
     """
-    if tenant_id.lower() in MULTI_TENANT_AUTHORITIES:
+    tenant = tenant_id.strip().lower()  # Entra's ids are case-insensitive; caches are not
+    if not tenant or tenant in MULTI_TENANT_AUTHORITIES:
         raise ValueError(f"app-only tokens are for one tenant, not {tenant_id!r}")
     settings = current_settings()
-    client = confidential_client(tenant_id, msal_caches().token_cache(tenant_id))
+    client = confidential_client(tenant, msal_caches().token_cache(tenant))
     try:
         result = client.acquire_token_for_client([graph_default_scope(settings)])
     except (requests.RequestException, msal.exceptions.MsalError) as error:
-        log.warning("no app-only token for tenant %s: %s", tenant_id, type(error).__name__)
+        log.warning("no app-only token for tenant %s: %s", tenant, type(error).__name__)
         raise MicrosoftUnavailable("Microsoft's token endpoint failed") from error
     if "access_token" in result:
         return str(result["access_token"])
     refusal = str(result.get("error", "no access token"))
     if refusal in OAUTH_REFUSALS:
-        msal_caches().forget_http_cache(authority_url(settings, tenant_id))
-    log.info("tenant %s refused an app-only token: %s", tenant_id, refusal)
+        msal_caches().forget_http_cache(authority_url(settings, tenant))
+    log.info("tenant %s refused an app-only token: %s", tenant, refusal)
     raise TokenRefused(refusal, result.get("error_description"))

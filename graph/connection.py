@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import msal
 import requests
 from flask import Flask, current_app
+
+if TYPE_CHECKING:  # msal is imported when first used, so that the CLI starts without it
+    import msal
 
 HTTP_KEY = "kinabase.http"
 CACHES_KEY = "graph.msal_caches"
@@ -49,8 +51,10 @@ class MsalCaches:
 
     def token_cache(self, tenant_id: str) -> msal.TokenCache:
         """The token cache of the tenant's app-only tokens."""
+        import msal  # noqa: PLC0415 - see the import above
+
         with self._lock:
-            return self._tokens.setdefault(tenant_id.lower(), msal.TokenCache())
+            return self._tokens.setdefault(tenant_id, msal.TokenCache())
 
 
 def init_app(app: Flask, http_session: requests.Session | None = None) -> None:

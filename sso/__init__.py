@@ -6,9 +6,13 @@ binds an Entra tenant to an organisation, and cookie sessions.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from kinabase_m365.runtime import current_settings
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +30,11 @@ def init_app(app: Flask) -> None:
 
     with app.app_context():
         settings = current_settings()
+    if settings.microsoft_configured and not settings.public_base_url:
+        log.warning(
+            "PUBLIC_BASE_URL is not set: sign in with Microsoft and admin consent are refused; "
+            "app-only use of Microsoft works"
+        )
     errors.init_app(app)
     sessions.init_app(app, settings)
     oidc.init_app(app, settings)

@@ -100,7 +100,7 @@ def test_each_tenant_gets_its_own_token_and_a_second_call_reuses_it(
     directory.consent(directory.fabrikam)
 
     contoso = acquire_app_token(directory.contoso.tenant_id)
-    again = acquire_app_token(directory.contoso.tenant_id)
+    again = acquire_app_token(directory.contoso.tenant_id.upper())
     fabrikam = acquire_app_token(directory.fabrikam.tenant_id)
 
     assert again == contoso and fabrikam != contoso
@@ -181,8 +181,9 @@ def test_a_certificate_gets_app_only_tokens_too(directory: Directory, tmp_path: 
 def test_app_only_tokens_need_an_app_registration_and_one_tenant(
     service: Flask, directory: Directory, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="one tenant"):
-        acquire_app_token("organizations")
+    for many in ("organizations", "common", ""):
+        with pytest.raises(ValueError, match="one tenant"):
+            acquire_app_token(many)
     bare = build_service(directory, tmp_path, microsoft_client_id="")
     with bare.app_context(), pytest.raises(NotConfigured, match="MICROSOFT_CLIENT_ID"):
         acquire_app_token(directory.contoso.tenant_id)

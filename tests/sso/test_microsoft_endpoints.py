@@ -221,7 +221,7 @@ def test_without_an_app_registration_microsoft_sign_in_is_absent_and_refused(
 
 
 def test_without_public_base_url_sign_in_and_connecting_say_it_is_missing(
-    service, scene: Scene, session: Session
+    service, scene: Scene, session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
     organisation = add_organisation(session, None, microsoft=False)
     ada = add_user(session, organisation, "ada@contoso.test", user_type=UserType.ADMINISTRATOR)
@@ -249,3 +249,4 @@ def test_without_public_base_url_sign_in_and_connecting_say_it_is_missing(
         assert "PUBLIC_BASE_URL is not set" in response.text
         assert "MICROSOFT_CLIENT_ID" not in response.text  # the app registration is there
     assert transport_of(app.extensions["kinabase.http"]).recorded == []
+    assert "PUBLIC_BASE_URL is not set" in caplog.text  # the operator is told at start too
