@@ -1,3 +1,3 @@
-from kinabase_m365 import create_app
+from kinabase_m365.app import create_app
 
 app = create_app()

@@ -1,5 +1,6 @@
-"""The application shell: settings, the Flask app factory, the database session and the CLI."""
+"""The application shell: settings, the Flask app factory, the database session and the CLI.
 
-from kinabase_m365.app import create_app
-
-__all__ = ["create_app"]
+Nothing is imported here: `kinabase_m365.app.create_app` builds the service, and the shell that
+features may use (`settings`, `database`, `runtime`) is imported module by module, so that
+importing one of them never pulls in the factory and, through it, every feature.
+"""

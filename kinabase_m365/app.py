@@ -10,13 +10,14 @@ from typing import Any
 import requests
 from flask import Flask
 
+import graph
 import scim_server.resources
 import sso
 from kinabase_m365 import database, health
-from kinabase_m365.runtime import HTTP_KEY, SETTINGS_KEY, current_settings, http_session
+from kinabase_m365.runtime import SETTINGS_KEY
 from kinabase_m365.settings import load_settings
 
-__all__ = ["create_app", "current_settings", "http_session"]
+__all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,11 @@ def create_app(
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
     app.extensions[SETTINGS_KEY] = settings
-    app.extensions[HTTP_KEY] = http_session or requests.Session()
     if settings.uses_development_secret:
         log.warning("running with the insecure development secret key (development mode only)")
     database.init_app(app, settings.database_url)
     app.register_blueprint(health.blueprint)
+    graph.init_app(app, http_session)
     scim_server.resources.init_app(app)
     sso.init_app(app)
     return app

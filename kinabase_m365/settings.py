@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 DEFAULT_DATABASE_URL = "sqlite:///instance/kinabase.db"
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
 
@@ -30,9 +33,13 @@ class Environment(enum.StrEnum):
     TEST = "test"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
-    """The service's configuration. Field names match the environment variables, lower-cased."""
+    """The service's configuration. Field names match the environment variables, lower-cased.
+
+    Its repr (and so str, and any log line or traceback that shows it) hides the secrets: the
+    secret key, the client secret, the certificate's password and the database URL's password.
+    """
 
     environment: Environment = Environment.PRODUCTION
     database_url: str = DEFAULT_DATABASE_URL
@@ -50,6 +57,19 @@ class Settings:
     session_access_minutes: int = 30
     session_refresh_days: int = 14
 
+    def __repr__(self) -> str:
+        shown = []
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name in SECRET_FIELDS:
+                text = "'***'" if value else "''"
+            elif field.name == "database_url":
+                text = repr(_without_password(value))
+            else:
+                text = repr(value)
+            shown.append(f"{field.name}={text}")
+        return f"Settings({', '.join(shown)})"
+
     @property
     def uses_development_secret(self) -> bool:
         """Whether the insecure development secret is in use."""
@@ -60,6 +80,19 @@ class Settings:
         """Whether a Microsoft app registration is configured (sign-in, consent, Graph)."""
         credential = self.microsoft_client_secret or self.microsoft_client_certificate_path
         return bool(self.microsoft_client_id and credential)
+
+
+SECRET_FIELDS = frozenset(
+    {"secret_key", "microsoft_client_secret", "microsoft_client_certificate_password"}
+)
+
+
+def _without_password(database_url: str) -> str:
+    """The URL with its password masked (the whole URL, if it cannot be read)."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "***"
 
 
 # Environment variable → settings field.
@@ -148,7 +181,12 @@ def _validated(settings: Settings) -> Settings:
 
 def _validate_microsoft_sign_in(settings: Settings) -> None:
     """Sign in with Microsoft builds its redirect URIs from PUBLIC_BASE_URL, never from the
-    request's Host header, and reads the certificate at start so that a wrong path fails early."""
+    request's Host header, and reads the certificate at start so that a wrong path fails early.
+
+    PUBLIC_BASE_URL is not required with MICROSOFT_CLIENT_ID: app-only use of Microsoft (Graph
+    reads) needs no redirect URI, and sign-in and admin consent say that it is missing when they
+    are asked for without it.
+    """
     base = settings.public_base_url
     local = ("http://localhost", "http://127.0.0.1")
     if settings.microsoft_configured and base and not base.startswith(("https://", *local)):
@@ -159,9 +197,3 @@ def _validate_microsoft_sign_in(settings: Settings) -> None:
     path = settings.microsoft_client_certificate_path
     if path and not Path(path).is_file():
         raise SettingsError(f"MICROSOFT_CLIENT_CERTIFICATE_PATH names no file: {path}")
-    if (
-        settings.environment is Environment.PRODUCTION
-        and settings.microsoft_configured
-        and not base
-    ):
-        raise SettingsError("PUBLIC_BASE_URL is required when MICROSOFT_CLIENT_ID is set")

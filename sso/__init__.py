@@ -6,9 +6,13 @@ binds an Entra tenant to an organisation, and cookie sessions.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from kinabase_m365.runtime import current_settings
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -20,16 +24,19 @@ def init_app(app: Flask) -> None:
         errors,
         identity_page,
         login,
-        microsoft,
         oidc,
         sessions,
     )
 
     with app.app_context():
         settings = current_settings()
+    if settings.microsoft_configured and not settings.public_base_url:
+        log.warning(
+            "PUBLIC_BASE_URL is not set: sign in with Microsoft and admin consent are refused; "
+            "app-only use of Microsoft works"
+        )
     errors.init_app(app)
     sessions.init_app(app, settings)
-    microsoft.init_app(app)
     oidc.init_app(app, settings)
     for blueprint in (
         login.blueprint,

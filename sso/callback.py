@@ -15,9 +15,11 @@ import logging
 from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 
+from graph.connection import http_session
+from graph.endpoints import graph_base_url
 from kinabase.organisations import find_organisation_by_tenant
 from kinabase_m365.database import db_session
-from kinabase_m365.runtime import current_settings, http_session
+from kinabase_m365.runtime import current_settings
 from sso.accounts import admit, link_microsoft_identity, match_microsoft_user
 from sso.consent import continue_to_admin_consent
 from sso.errors import (
@@ -79,7 +81,7 @@ def _complete_sign_in(session: Session, flow: PendingFlow, answer: VerifiedAnswe
     session.commit()
     log.info("user %s of organisation %s signed in with Microsoft", user.id, organisation.id)
     if wants_photo:
-        graph = current_settings().microsoft_graph_base_url
+        graph = graph_base_url(current_settings())
         photo = fetch_my_photo(http_session(), graph, answer.access_token)
         if photo is not None:
             store_first_photo(session, user, photo)

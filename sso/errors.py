@@ -16,6 +16,10 @@ from flask import Flask, render_template
 log = logging.getLogger(__name__)
 
 MAX_MICROSOFT_TEXT = 500
+PUBLIC_BASE_URL_MISSING = (
+    "PUBLIC_BASE_URL is not set: Microsoft sends people back to this server at an address made "
+    "from it. Ask the operator to set PUBLIC_BASE_URL to the server's public https:// address."
+)
 
 
 class SignInRefused(Exception):
@@ -100,14 +104,16 @@ class MicrosoftUnavailable(SignInRefused):
 
 
 class NotConfigured(SignInRefused):
-    """The server has no Microsoft app registration (MICROSOFT_CLIENT_ID and a credential)."""
+    """The server lacks what sign-in needs: a Microsoft app registration (MICROSOFT_CLIENT_ID and
+    a credential), or PUBLIC_BASE_URL for the redirect URIs. The message says which."""
 
     status = 503
     title = "Sign in with Microsoft is not set up on this server"
 
-    def __init__(self) -> None:
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(
-            "Ask the operator to set MICROSOFT_CLIENT_ID, a client secret or certificate, "
+            message
+            or "Ask the operator to set MICROSOFT_CLIENT_ID, a client secret or certificate, "
             "and PUBLIC_BASE_URL."
         )
 

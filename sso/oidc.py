@@ -14,13 +14,15 @@ from typing import Any
 
 from flask import Flask, Response, current_app
 
+from graph.connection import http_session
+from graph.endpoints import authority_host
 from kinabase_m365.database import db_session
-from kinabase_m365.runtime import current_settings, http_session
+from kinabase_m365.runtime import current_settings
 from kinabase_m365.settings import Settings
 from sso.errors import InvalidSignInResponse
 from sso.flows import PendingFlow, begin_flow, set_flow_cookie
 from sso.id_token import MicrosoftIdentity, SigningKeys, verify_id_token
-from sso.microsoft import begin_auth_code_flow, redeem_auth_code
+from sso.microsoft import begin_auth_code_flow, redeem_auth_code, require_sign_in_settings
 from sso.models import FlowPurpose
 from sso.urls import SIGN_IN_CALLBACK_PATH, is_allowed_redirect_uri, redirect_uri, see_other
 
@@ -37,7 +39,7 @@ class VerifiedAnswer:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Give the app its cache of Microsoft's signing keys."""
-    app.extensions[KEYS_EXTENSION] = SigningKeys(settings.microsoft_authority_host)
+    app.extensions[KEYS_EXTENSION] = SigningKeys(authority_host(settings))
 
 
 def send_to_microsoft(
@@ -53,6 +55,7 @@ def send_to_microsoft(
     The caller commits (the request owns the transaction).
     """
     settings = current_settings()
+    require_sign_in_settings(settings)
     flow = begin_auth_code_flow(tenant, redirect_uri(settings, SIGN_IN_CALLBACK_PATH))
     payload: dict[str, Any] = {"tenant": tenant, "flow": flow, "next": next_path}
     key = begin_flow(db_session(), purpose, payload, org_id=org_id, user_id=user_id)

@@ -15,7 +15,7 @@ from flask import Response
 from werkzeug.urls import iri_to_uri
 
 from kinabase_m365.settings import Settings
-from sso.errors import NotConfigured
+from sso.errors import PUBLIC_BASE_URL_MISSING, NotConfigured
 
 SIGN_IN_CALLBACK_PATH = "/auth/microsoft/callback"
 ADMIN_CONSENT_CALLBACK_PATH = "/auth/microsoft/admin-consent"
@@ -31,6 +31,8 @@ def allowed_redirect_uris(settings: Settings) -> tuple[str, ...]:
 
 def redirect_uri(settings: Settings, path: str) -> str:
     """The allowed redirect URI for a callback path, or NotConfigured."""
+    if not settings.public_base_url:
+        raise NotConfigured(PUBLIC_BASE_URL_MISSING)
     allowed = allowed_redirect_uris(settings)
     uri = f"{settings.public_base_url.rstrip('/')}{path}"
     if uri not in allowed:

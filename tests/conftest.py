@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from kinabase.accounts import create_organisation
 from kinabase.database import make_engine, make_sessionmakers
 from kinabase.provisioning_tokens import issue_token
-from kinabase_m365 import create_app, migrate
+from kinabase_m365 import migrate
+from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
 from kinabase_m365.schema import metadata
 from tests.scim_client import ScimClient

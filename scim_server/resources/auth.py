@@ -7,7 +7,7 @@ challenge — nothing says whether a token ever existed.
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 
 from kinabase.provisioning_tokens import record_use, use_is_stale, verify_token
 from kinabase_m365.database import db_session, get_database, is_writing
@@ -38,6 +38,17 @@ def authenticate(authorization: str | None) -> int:
                 record_use(own, token.id)
                 own.commit()
     return token.org_id
+
+
+def authenticate_again() -> None:
+    """Authenticate the request once more, on the session that replaced a discarded one.
+
+    A write that the database aborted for a conflict is run again on a fresh session
+    (`retries.retry_on_conflict`); the token's last use, which authentication recorded in the
+    discarded transaction, went with it. Authenticating again records it in the transaction that
+    commits, and refuses the write if the token was revoked in between.
+    """
+    g.scim_org_id = authenticate(request.headers.get("Authorization"))
 
 
 def current_org_id() -> int:

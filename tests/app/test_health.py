@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from kinabase_m365 import create_app
+from kinabase_m365.app import create_app
 
 
 def test_healthz_is_ok_when_the_database_answers(client: FlaskClient) -> None:

@@ -48,3 +48,28 @@ def test_settings_are_frozen() -> None:
     settings = load_settings({"KINABASE_SECRET_KEY": "s"})
     with pytest.raises(AttributeError):
         settings.secret_key = "other"  # type: ignore[misc]
+
+
+def test_repr_and_str_show_no_secret() -> None:
+    secrets = {
+        "KINABASE_SECRET_KEY": "kinabase-secret-key-1",
+        "MICROSOFT_CLIENT_SECRET": "client-secret-2",
+        "MICROSOFT_CLIENT_CERTIFICATE_PASSWORD": "pfx-password-3",
+    }
+    database = "postgresql+psycopg://kinabase:db-p%40ssword-4@db.internal:5432/kinabase"
+    settings = load_settings(
+        secrets | {"MICROSOFT_CLIENT_ID": "client-id-5", "DATABASE_URL": database}
+    )
+
+    for shown in (repr(settings), str(settings), f"{settings!r}", repr([settings])):
+        for secret in [*secrets.values(), "db-p%40ssword-4", "db-p@ssword-4"]:
+            assert secret not in shown
+        # What is not secret stays readable, and a set secret shows that it is set.
+        assert "client-id-5" in shown and "kinabase:***@db.internal:5432/kinabase" in shown
+        assert "secret_key='***'" in shown and "microsoft_client_secret='***'" in shown
+    assert settings.database_url == database  # only the repr hides it
+    assert "microsoft_client_secret=''" in repr(load_settings({"KINABASE_SECRET_KEY": "s"}))
+    mistyped = load_settings(
+        {"KINABASE_SECRET_KEY": "s", "DATABASE_URL": "postgresql//u:pw-6@h/db"}
+    )
+    assert "pw-6" not in repr(mistyped)  # a URL that cannot be read is hidden whole

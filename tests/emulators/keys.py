@@ -8,13 +8,18 @@ the key set again (Microsoft identity platform, "Signing key rollover").
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 
 # Key generation takes tens of milliseconds; tests reuse a small pool of keys by index.
 _KEY_POOL_SIZE = 8
@@ -100,3 +105,32 @@ class KeyRing:
 def foreign_key() -> SigningKey:
     """A key that Entra never published (an attacker's)."""
     return pooled_key(_KEY_POOL_SIZE - 1)
+
+
+CERTIFICATE_PASSWORD = "pfx-pass"
+
+
+def write_certificate(path: Path, key: SigningKey) -> Path:
+    """A self-signed certificate and its key in a PFX file (password CERTIFICATE_PASSWORD), as
+    Azure portals export them: what an app registration proves itself with instead of a secret."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kinabase-m365 test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.private_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key.private_key, hashes.SHA256())
+    )
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"kinabase",
+        key.private_key,
+        certificate,
+        None,
+        serialization.BestAvailableEncryption(CERTIFICATE_PASSWORD.encode()),
+    )
+    path.write_bytes(pfx)
+    return path

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kinabase.database import make_sessionmakers
-from kinabase_m365 import create_app
+from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
 from tests.emulators import emulate_microsoft
 from tests.emulators.cloud import MicrosoftCloud

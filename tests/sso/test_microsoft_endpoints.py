@@ -4,28 +4,25 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kinabase_m365 import create_app
+from kinabase.users import UserType
+from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
+from sso.passwords import hash_password
 from tests.conftest import UnroutedHostError
 from tests.emulators import Browser
 from tests.emulators.entra import create_entra_app
 from tests.emulators.graph import create_graph_app
-from tests.emulators.keys import pooled_key
+from tests.emulators.keys import pooled_key, write_certificate
 from tests.emulators.transport import make_session, transport_of
 from tests.sso.support import (
     REDIRECT_URIS,
@@ -132,28 +129,6 @@ def test_an_unrouted_microsoft_host_fails_the_test(
         app.test_client().post("/login/microsoft")
 
 
-def write_certificate(path: Path) -> Path:
-    """A self-signed certificate and its key in a PFX file, as Azure portals export them."""
-    key = pooled_key(5).private_key
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kinabase-m365 test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    pfx = pkcs12.serialize_key_and_certificates(
-        b"kinabase", key, certificate, None, serialization.BestAvailableEncryption(b"pfx-pass")
-    )
-    path.write_bytes(pfx)
-    return path
-
-
 def test_a_certificate_can_stand_in_for_the_client_secret(
     service,
     scene: Scene,
@@ -169,7 +144,9 @@ def test_a_certificate_can_stand_in_for_the_client_secret(
         scene,
         transport_of(scene.microsoft.session).routes,
         microsoft_client_secret="",
-        microsoft_client_certificate_path=str(write_certificate(tmp_path / "app.pfx")),
+        microsoft_client_certificate_path=str(
+            write_certificate(tmp_path / "app.pfx", pooled_key(5))
+        ),
         microsoft_client_certificate_password="pfx-pass",
     )
     browser = app.test_client()
@@ -241,3 +218,35 @@ def test_without_an_app_registration_microsoft_sign_in_is_absent_and_refused(
     assert "Sign in with Microsoft" not in page.text and 'type="password"' in page.text
     assert pressed.status_code == 503
     assert "MICROSOFT_CLIENT_ID" in pressed.text and "PUBLIC_BASE_URL" in pressed.text
+
+
+def test_without_public_base_url_sign_in_and_connecting_say_it_is_missing(
+    service, scene: Scene, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    organisation = add_organisation(session, None, microsoft=False)
+    ada = add_user(session, organisation, "ada@contoso.test", user_type=UserType.ADMINISTRATOR)
+    ada.password_hash = hash_password("correct horse battery staple")
+    session.commit()
+    app = service(scene, transport_of(scene.microsoft.session).routes, public_base_url="")
+    browser = app.test_client()
+    credentials = {
+        "org": str(organisation.id),
+        "email": "ada@contoso.test",
+        "password": "correct horse battery staple",
+    }
+
+    pressed = browser.post("/login/microsoft")
+    assert browser.post("/login/password", data=credentials).status_code == 303
+    csrf = browser.get_cookie("csrf_access_token")
+    assert csrf is not None
+    connecting = browser.post(
+        "/admin/identity/sign-in-methods",
+        data={"method": "microsoft", "enabled": "on", "csrf_token": csrf.value},
+    )
+
+    for response in (pressed, connecting):
+        assert response.status_code == 503
+        assert "PUBLIC_BASE_URL is not set" in response.text
+        assert "MICROSOFT_CLIENT_ID" not in response.text  # the app registration is there
+    assert transport_of(app.extensions["kinabase.http"]).recorded == []
+    assert "PUBLIC_BASE_URL is not set" in caplog.text  # the operator is told at start too

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from kinabase.licences import deactivate_user
 from kinabase.users import User
-from kinabase_m365 import create_app
+from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
 from tests.sso.support import (
     Scene,
