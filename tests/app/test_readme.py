@@ -58,11 +58,13 @@ def test_the_readme_command_line_examples_run_as_printed(
 
     assert printed["org create"] == "1\n"
     assert printed["field add"] == "costCentre\n"
-    assert printed["rule add"] == "2\n"
-    # What the sequence left behind: one rule, the new field mapped, department back to default.
+    assert printed["rule add"] == "3\n"
+    # What the sequence left behind: two rules, the new field mapped, department back to default.
     assert run(capsys, ["rule", "list", "--org", "1"])[1] == (
         "1\tgroup=Sales\tscim_id=-\troles=Sales\tuser_type=-\n"
+        "3\tapp-role=Finance.Approver\tscim_id=-\troles=Sales\tuser_type=-\n"
     )
+    assert printed["provisioning pending"] == ""
     assert run(capsys, ["mapping", "show", "--org", "1"])[1] == (
         f"costCentre\t{CUSTOM_SOURCE}\tcustom\n"
         f"department\t{ENTERPRISE}:department\tdefault\n"
