@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from graph.errors import GraphUnavailable
-from graph.http import GraphNotFound, get_bytes, get_json, graph_url, iter_pages, iter_values
+from graph.errors import GraphNotFound, GraphUnavailable
+from graph.http import get_bytes, get_json, graph_url, iter_pages, iter_values
 
 USERS_PERMISSION = "User.Read.All"
 GROUPS_PERMISSION = "GroupMember.Read.All"
