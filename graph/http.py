@@ -182,7 +182,7 @@ def send_get(
             response: requests.Response | None = http_session().get(
                 url, params=params, headers=sent, timeout=TIMEOUT
             )
-        except requests.RequestException as error:
+        except (requests.ConnectionError, requests.Timeout) as error:
             log.info("Graph GET %s failed (%s)", _path(url), type(error).__name__)
             response = None
         if response is not None:
