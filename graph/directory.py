@@ -134,7 +134,7 @@ def iter_security_groups(tenant_id: str, *, search: str | None = None) -> Iterat
 
 def iter_group_users(tenant_id: str, group_id: str) -> Iterator[GraphUser]:
     """The users in a group, directly or through nested groups, each once; `manager_id` is None
-    (see the module's docstring)."""
+    (see the module's docstring). GraphNotFound when the tenant has no such group."""
     url = graph_url(f"/groups/{quote(group_id, safe='')}/transitiveMembers/microsoft.graph.user")
     params = {"$select": USER_SELECT, "$top": PAGE_SIZE, "$count": "true"}
     for value in iter_values(
