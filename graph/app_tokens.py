@@ -43,8 +43,11 @@ OAUTH_REFUSALS = frozenset(
 )
 
 
-def acquire_app_token(tenant_id: str) -> str:
+def acquire_app_token(tenant_id: str, *, renew: bool = False) -> str:
     """An app-only access token for Microsoft Graph in the tenant (from cache while it lasts).
+
+    `renew` forgets the tenant's cached tokens first, for a token Graph refused as expired or
+    invalid (401 InvalidAuthenticationToken) before msal thought it would expire.
 
     Raises NotConfigured without an app registration, TokenRefused when Entra refuses (no admin
     consent in the tenant: AADSTS7000229; a wrong secret or certificate), and
@@ -54,6 +57,8 @@ def acquire_app_token(tenant_id: str) -> str:
     if not tenant or tenant in MULTI_TENANT_AUTHORITIES:
         raise ValueError(f"app-only tokens are for one tenant, not {tenant_id!r}")
     settings = current_settings()
+    if renew:
+        msal_caches().forget_tokens(tenant)
     client = confidential_client(tenant, msal_caches().token_cache(tenant))
     try:
         result = client.acquire_token_for_client([graph_default_scope(settings)])

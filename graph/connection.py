@@ -56,6 +56,11 @@ class MsalCaches:
         with self._lock:
             return self._tokens.setdefault(tenant_id, msal.TokenCache())
 
+    def forget_tokens(self, tenant_id: str) -> None:
+        """Start the tenant's token cache afresh: the next app-only token is asked of Entra."""
+        with self._lock:
+            self._tokens.pop(tenant_id, None)
+
 
 def init_app(app: Flask, http_session: requests.Session | None = None) -> None:
     """Give the app its HTTP session to Microsoft and msal's caches, and keep msal's debug log shut.

@@ -25,6 +25,9 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from tests.conftest import UnroutedHostError
 
+# An emulator's answer with this header stands for a connection that broke: the session raises.
+DROP_CONNECTION = "X-Emulator-Drop-Connection"
+
 WsgiApp = Any  # a WSGI callable; werkzeug's protocol type is not worth importing here
 
 
@@ -36,6 +39,8 @@ class RecordedRequest:
     url: str
     headers: Mapping[str, str]
     body: bytes
+    status: int = 0  # the emulator's answer
+    response_body: bytes = b""
 
     @property
     def path(self) -> str:
@@ -71,9 +76,6 @@ class WsgiTransport(BaseAdapter):
             body = body.encode()
         if not isinstance(body, bytes):  # a generator or file: read it all
             body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
-        self.recorded.append(
-            RecordedRequest(request.method or "GET", request.url or "", dict(request.headers), body)
-        )
         builder = EnvironBuilder(
             method=request.method,
             base_url=f"{url.scheme}://{url.netloc}",
@@ -88,7 +90,22 @@ class WsgiTransport(BaseAdapter):
             content = b"".join(app_iter)
         finally:
             builder.close()
-        return self._response(request, status, list(headers.items()), content)
+        response = self._response(request, status, list(headers.items()), content)
+        if DROP_CONNECTION in response.headers:
+            response.status_code, content = 0, b""
+        self.recorded.append(
+            RecordedRequest(
+                request.method or "GET",
+                request.url or "",
+                dict(request.headers),
+                body,
+                response.status_code,
+                content,
+            )
+        )
+        if response.status_code == 0:
+            raise requests.ConnectionError("the emulator dropped the connection", request=request)
+        return response
 
     @staticmethod
     def _response(
