@@ -14,6 +14,7 @@ from flask import Response, request
 
 from kinabase_m365.runtime import current_settings
 from scim_server.protocol.errors import InvalidSyntax
+from scim_server.protocol.limits import parse_json
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 ACCEPTED_MEDIA_TYPES = frozenset({SCIM_MEDIA_TYPE, "application/json"})
@@ -40,10 +41,7 @@ def request_json() -> dict[str, Any]:
     raw = request.get_data()
     if not raw.strip():
         raise InvalidSyntax("the request has no body")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidSyntax(f"the request body is not valid JSON: {error}") from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise InvalidSyntax("the request body must be a JSON object")
     return body

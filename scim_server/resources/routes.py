@@ -14,6 +14,7 @@ from flask import Blueprint, Response, g, request
 from kinabase.errors import DomainError
 from kinabase_m365.database import WRITE_METHODS, db_session
 from scim_server.protocol.errors import ScimError
+from scim_server.protocol.limits import check_parameters
 from scim_server.resources import discovery, groups, search, users
 from scim_server.resources.auth import authenticate
 from scim_server.resources.error_handlers import (
@@ -30,6 +31,12 @@ blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
 blueprint.register_error_handler(ScimError, render_scim_error)
 blueprint.register_error_handler(DomainError, render_domain_error)
 blueprint.register_error_handler(Exception, render_unexpected_error)
+
+
+@blueprint.before_request
+def _check_url() -> None:
+    """Query parameters and ids in the path keep the string limits (`protocol.limits`)."""
+    check_parameters([*request.args.items(multi=True), *(request.view_args or {}).items()])
 
 
 @blueprint.before_request
