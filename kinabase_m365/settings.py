@@ -47,6 +47,7 @@ class Settings:
     log_level: str = "INFO"
     public_base_url: str = ""
     scim_max_page_size: int = 1000
+    scim_max_request_bytes: int = 8 * 1024 * 1024
     session_cookie_secure: bool = True
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""
@@ -103,6 +104,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "LOG_LEVEL": "log_level",
     "PUBLIC_BASE_URL": "public_base_url",
     "SCIM_MAX_PAGE_SIZE": "scim_max_page_size",
+    "SCIM_MAX_REQUEST_BYTES": "scim_max_request_bytes",
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
     "MICROSOFT_CLIENT_ID": "microsoft_client_id",
     "MICROSOFT_CLIENT_SECRET": "microsoft_client_secret",
@@ -169,6 +171,8 @@ def _validated(settings: Settings) -> Settings:
         raise SettingsError("KINABASE_SECRET_KEY must not be the development secret in production")
     if settings.scim_max_page_size < 1:
         raise SettingsError("SCIM_MAX_PAGE_SIZE must be at least 1")
+    if settings.scim_max_request_bytes < 1024:
+        raise SettingsError("SCIM_MAX_REQUEST_BYTES must be at least 1024")
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")

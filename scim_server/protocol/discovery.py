@@ -103,12 +103,17 @@ def resource_type_documents() -> list[dict[str, Any]]:
     return copy.deepcopy(_documents()["resource_types"])
 
 
-def service_provider_config(max_results: int) -> dict[str, Any]:
-    """The body of /ServiceProviderConfig (RFC 7643 §5) with `filter.maxResults` substituted.
+def service_provider_config(max_results: int, max_payload_size: int = 0) -> dict[str, Any]:
+    """The body of /ServiceProviderConfig (RFC 7643 §5) with `filter.maxResults` and
+    `bulk.maxPayloadSize` substituted.
 
     `max_results` is the configured maximum page size, the same number `ListQuery` clamps
-    `count` to, so what the document promises is what queries do.
+    `count` to, so what the document promises is what queries do. `max_payload_size` is the
+    largest request body the service reads, in bytes: RFC 7643 §5 has a place for a payload
+    limit only under `bulk`, so it is advertised there, true of every request (Bulk itself is
+    not offered).
     """
     document: dict[str, Any] = copy.deepcopy(_documents()["service_provider_config"])
     document["filter"]["maxResults"] = max_results
+    document["bulk"]["maxPayloadSize"] = max_payload_size
     return document

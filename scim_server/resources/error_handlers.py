@@ -33,7 +33,8 @@ INTERNAL_ERROR_BODY = {
 }
 
 
-def _in_scim() -> bool:
+def in_scim() -> bool:
+    """Whether the request is for the SCIM service (under /scim/v2)."""
     return request.path == BASE_PATH or request.path.startswith(BASE_PATH + "/")
 
 
@@ -60,7 +61,7 @@ def render_domain_error(error: DomainError) -> Response:
 
 def render_http_error(error: HTTPException) -> Response | HTTPException:
     """404 and 405 under /scim/v2 as SCIM errors; elsewhere Flask's own pages."""
-    if not _in_scim():
+    if not in_scim():
         return error
     if isinstance(error, MethodNotAllowed):
         response = render_scim_error(
@@ -83,6 +84,6 @@ def render_unexpected_error(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):  # an HTTP error raised on purpose, not a bug
         return render_http_error(error)
     log.exception("unexpected error serving %s %s", request.method, request.path)
-    if not _in_scim():
+    if not in_scim():
         return InternalServerError()
     return scim_response(INTERNAL_ERROR_BODY, 500)

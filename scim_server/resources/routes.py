@@ -23,6 +23,7 @@ from scim_server.resources.error_handlers import (
     render_unexpected_error,
 )
 from scim_server.resources.http import BASE_PATH
+from scim_server.resources.request_limits import limit_request_body
 from scim_server.resources.retries import retry_on_conflict
 
 blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
@@ -31,6 +32,12 @@ blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
 blueprint.register_error_handler(ScimError, render_scim_error)
 blueprint.register_error_handler(DomainError, render_domain_error)
 blueprint.register_error_handler(Exception, render_unexpected_error)
+
+
+@blueprint.before_request
+def _limit_body() -> None:
+    """A body over the configured size is 413 before it is read (`request_limits`)."""
+    limit_request_body()
 
 
 @blueprint.before_request
