@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -24,6 +26,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "kinabase_write"
+# The most values one statement binds from a list (an IN list, an INSERT's rows): under
+# PostgreSQL's 65,535 bind parameters and SQLite's 32,766 with room for the statement's own, and
+# large enough that 100,000 ids cost ten statements.
+BATCH_SIZE = 10_000
+
+T = TypeVar("T")
+
+
+def batches(values: Iterable[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
+    """The values in lists of at most `size`, read lazily (a group's members may be many)."""
+    iterator = iter(values)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
