@@ -10,14 +10,18 @@ from __future__ import annotations
 import logging
 
 from flask import Response, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from kinabase.database import is_unavailable
 from kinabase.errors import DomainError, EmailInUse, LicenceExhausted
+from kinabase_m365.database import get_database
 from scim_server.protocol.errors import (
     Forbidden,
     InvalidValue,
     NotFound,
     ScimError,
+    ServiceUnavailable,
     Uniqueness,
 )
 from scim_server.protocol.errors import MethodNotAllowed as ScimMethodNotAllowed
@@ -25,6 +29,8 @@ from scim_server.resources.auth import WWW_AUTHENTICATE
 from scim_server.resources.http import BASE_PATH, scim_response
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 10
 
 INTERNAL_ERROR_BODY = {
     "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
@@ -41,6 +47,8 @@ def in_scim() -> bool:
 def render_scim_error(error: ScimError) -> Response:
     """The SCIM Error message for a client error (RFC 7644 §3.12)."""
     headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if error.status == 401 else None
+    if error.status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if error.status == 304:
         return scim_response(None, 304)
     return scim_response(error.to_body(), error.status, headers)
@@ -77,6 +85,28 @@ def render_http_error(error: HTTPException) -> Response | HTTPException:
         "detail": error.description or error.name,
     }
     return scim_response(body, error.code or 500)
+
+
+def render_database_error(error: SQLAlchemyError) -> Response | HTTPException:
+    """The database is unreachable: 503 with Retry-After, one log line, no traceback.
+
+    Any other database error is a bug (`render_unexpected_error`). Pages outside /scim/v2 get
+    a plain 503 with Retry-After too.
+    """
+    if not is_unavailable(error):
+        return render_unexpected_error(error)
+    get_database().outages.failed(f"{request.method} {request.path}", error)
+    unavailable = ServiceUnavailable(
+        "The service cannot reach its database; try again later (Retry-After)."
+    )
+    if in_scim():
+        return render_scim_error(unavailable)
+    return Response(
+        unavailable.detail + "\n",
+        503,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def render_unexpected_error(error: Exception) -> Response | HTTPException:

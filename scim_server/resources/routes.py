@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 
 from flask import Blueprint, Response, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from kinabase.errors import DomainError
 from kinabase_m365.database import WRITE_METHODS, db_session
@@ -18,6 +19,7 @@ from scim_server.protocol.limits import check_parameters
 from scim_server.resources import discovery, groups, search, users
 from scim_server.resources.auth import authenticate
 from scim_server.resources.error_handlers import (
+    render_database_error,
     render_domain_error,
     render_scim_error,
     render_unexpected_error,
@@ -31,6 +33,7 @@ blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
 
 blueprint.register_error_handler(ScimError, render_scim_error)
 blueprint.register_error_handler(DomainError, render_domain_error)
+blueprint.register_error_handler(SQLAlchemyError, render_database_error)
 blueprint.register_error_handler(Exception, render_unexpected_error)
 
 
