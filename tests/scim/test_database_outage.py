@@ -45,6 +45,12 @@ def served(
         yield s
 
 
+@pytest.fixture
+def served_directly(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[ServedService]:
+    with serve_as_the_readme_says(database_url, tmp_path) as service:
+        yield service
+
+
 def _client(served: ServedService) -> httpx2.Client:
     return httpx2.Client(
         base_url=served.base_url,
@@ -109,7 +115,8 @@ def test_an_outage_is_503_with_bounded_logs_and_recovery_without_restart(
     assert 1 <= len(summaries) <= 2  # at most one a minute, per worker
 
 
-def test_hostile_input_and_long_urls_over_a_real_socket(served: ServedService) -> None:
+def test_hostile_input_and_long_urls_over_a_real_socket(served_directly: ServedService) -> None:
+    served = served_directly
     with _client(served) as http:
         before = len(served.log().splitlines())
         nested = '{"userName": "x", "a": ' + "[" * 10_000 + "]" * 10_000 + "}"
