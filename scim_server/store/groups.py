@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kinabase.base import utcnow
 from kinabase.database import batches
+from scim_server.protocol.case_folding import fold_case
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import NotFound
 from scim_server.protocol.members import MemberDelta
@@ -60,13 +61,12 @@ def get_group(
 
 def find_group_named(session: Session, org_id: int, name_or_external_id: str) -> ScimGroup | None:
     """The group whose externalId or displayName is this (case-insensitively), if any."""
-    key = name_or_external_id.lower()
     return session.scalars(
         select(ScimGroup)
         .where(
             ScimGroup.org_id == org_id,
-            (func.lower(ScimGroup.external_id) == key)
-            | (func.lower(ScimGroup.display_name) == key),
+            (func.lower(ScimGroup.external_id) == name_or_external_id.lower())
+            | (ScimGroup.display_name_folded == fold_case(name_or_external_id)),
         )
         .order_by(ScimGroup.pk)
     ).first()

@@ -136,7 +136,7 @@ def test_length_limits_hold_for_patch_emails_and_groups(acme: Provisioned) -> No
         "count=1000000000000000000000000000000",
         "startIndex=-1000000000000000000000000000000",
         "startIndex=9223372036854775807",
-        "count=" + "9" * 5000,
+        "count=" + "9" * 100,
     ],
 )
 def test_out_of_range_paging_is_invalid_value(acme: Provisioned, query: str) -> None:
