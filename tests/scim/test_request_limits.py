@@ -147,3 +147,10 @@ def test_a_url_over_the_limit_is_a_scim_414(acme: Provisioned) -> None:
     assert_scim_error(acme.scim.get("/Nothing?x=" + "a" * 5000), 414)
     assert acme.scim.http.get("/login?x=" + "a" * 5000).status_code == 414
     assert acme.scim.filter("/Users", 'userName eq "ada"').status_code == 200
+
+
+def test_a_10_mb_display_name_is_refused_by_the_default_limit(acme: Provisioned) -> None:
+    body = entra_user("ada@acme.test", "Ada", "Lovelace", "ada")
+    body["displayName"] = "x" * (10 * 1024 * 1024)
+    assert_scim_error(acme.scim.post("/Users", body), 413)
+    assert acme.scim.get("/Users").json["totalResults"] == 0
