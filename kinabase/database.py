@@ -15,22 +15,62 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "kinabase_write"
+# The most values one statement binds from a list (an IN list, an INSERT's rows): under
+# PostgreSQL's 65,535 bind parameters and SQLite's 32,766 with room for the statement's own, and
+# large enough that 100,000 ids cost ten statements.
+BATCH_SIZE = 10_000
+
+T = TypeVar("T")
+
+
+def batches(values: Iterable[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
+    """The values in lists of at most `size`, read lazily (a group's members may be many)."""
+    iterator = iter(values)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+# PostgreSQL SQLSTATE classes and codes that say the server cannot serve now: connection
+# exceptions, insufficient resources, operator intervention (shutdown, crash, starting up), and
+# a database that does not accept connections (ALTER DATABASE … ALLOW_CONNECTIONS false).
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+UNAVAILABLE_SQLSTATES = frozenset({"55000"})
+# SQLite's equivalents: the file cannot be opened, read, written or locked.
+UNAVAILABLE_SQLITE_MESSAGES = (
+    "unable to open database file",
+    "disk i/o error",
+    "database or disk is full",
+    "database is locked",
+)
+PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for the URL, configured for concurrent use by several workers."""
+    """An engine for the URL, configured for concurrent use by several workers.
+
+    Errors never show bound parameters (`hide_parameters`): they hold personal data, and an
+    outage would write them to the log with every failed request.
+    """
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        connect_args = kwargs.pop("connect_args", {})
+        if "connect_timeout" not in parsed.query:
+            connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
@@ -56,6 +96,29 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "close", writer_lock.forget)
         event.listen(engine, "detach", writer_lock.forget)
     return engine
+
+
+def is_unavailable(error: SQLAlchemyError) -> bool:
+    """Whether the error says the database cannot be reached or cannot serve now (an outage),
+    rather than that a statement is wrong (a bug)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or _driver_says_unavailable(error.orig)
+
+
+def _driver_says_unavailable(original: BaseException | None) -> bool:
+    module = type(original).__module__
+    if module.startswith("psycopg"):
+        state = getattr(original, "sqlstate", None)
+        if state is None:  # no answer from a server: refused, reset, timed out
+            return type(original).__name__ in ("OperationalError", "InterfaceError")
+        return state.startswith(UNAVAILABLE_SQLSTATE_PREFIXES) or state in UNAVAILABLE_SQLSTATES
+    if module.startswith("sqlite3"):
+        message = str(original).lower()
+        return any(text in message for text in UNAVAILABLE_SQLITE_MESSAGES)
+    return False
 
 
 def _is_file(database: str | None) -> bool:

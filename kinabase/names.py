@@ -1,4 +1,5 @@
-"""Names that people give things (organisations, fields): trimmed, never blank, one line."""
+"""Names that people give things (organisations, fields): trimmed, never blank, one line; and the
+caseless key of an email address."""
 
 from __future__ import annotations
 
@@ -23,3 +24,12 @@ def clean_name(raw: str, what: str) -> str:
     if len(name) > NAME_LENGTH:
         raise InvalidName(f"the {what} name can have at most {NAME_LENGTH} characters")
     return name
+
+
+def fold_case(text: str) -> str:
+    """The caseless, normalised key of `text` (an email address): NFC, Unicode case fold, NFC.
+
+    The same rule as `scim_server.protocol.case_folding.fold_case` (docs/scim.md, "Case"), so
+    that an address Entra sends in another case or normalisation finds the same Kinabase user.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())

@@ -14,13 +14,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, Session, mapped_column, validates
 
 from kinabase.base import Base, UtcDateTime, utcnow
 from kinabase.errors import NotFound
+from kinabase.names import fold_case
+
+
+def _email_folded_default(context: DefaultExecutionContext) -> str:
+    """The folded key of a row inserted without one (bulk inserts)."""
+    parameters = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return fold_case(parameters["email"])
 
 
 def string_enum(cls: type[enum.Enum]) -> Enum:
@@ -68,6 +75,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
+    # fold_case(email): unique per organisation, so that addresses differing only in case or
+    # Unicode normalisation are one (kept in step by `_fold_email` and the insert default).
+    email_folded: Mapped[str] = mapped_column(Text, nullable=True, default=_email_folded_default)
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     display_name: Mapped[str] = mapped_column(String(400), default="")
@@ -89,9 +99,14 @@ class User(Base):
         """The name shown for the user: display name, else first and last name, else email."""
         return self.display_name or f"{self.first_name} {self.last_name}".strip() or self.email
 
+    @validates("email")
+    def _fold_email(self, key: str, email: str) -> str:
+        self.email_folded = fold_case(email)
+        return email
 
-# Email addresses are unique per organisation whatever their case.
-Index("uq_users_org_email", User.org_id, func.lower(User.email), unique=True)
+
+# Email addresses are unique per organisation whatever their case and Unicode normalisation.
+Index("uq_users_org_email", User.org_id, User.email_folded, unique=True)
 
 
 class UserPhoto(Base):
@@ -118,9 +133,9 @@ def get_user(session: Session, org_id: int, user_id: int) -> User:
 
 
 def find_user_by_email(session: Session, org_id: int, email: str) -> User | None:
-    """The organisation's user with this email address, compared case-insensitively."""
+    """The organisation's user with this email address, compared by `fold_case`."""
     return session.scalars(
-        select(User).where(User.org_id == org_id, func.lower(User.email) == email.lower())
+        select(User).where(User.org_id == org_id, User.email_folded == fold_case(email))
     ).first()
 
 

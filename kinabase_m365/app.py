@@ -13,7 +13,7 @@ from flask import Flask
 import graph
 import scim_server.resources
 import sso
-from kinabase_m365 import database, health
+from kinabase_m365 import database, health, security_headers
 from kinabase_m365.runtime import SETTINGS_KEY
 from kinabase_m365.settings import load_settings
 
@@ -44,6 +44,7 @@ def create_app(
     graph.init_app(app, http_session)
     scim_server.resources.init_app(app)
     sso.init_app(app)
+    security_headers.init_app(app)
     return app
 
 

@@ -8,28 +8,74 @@ writing session, which on SQLite takes the write lock at BEGIN; so do GET views 
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kinabase.database import make_engine, make_sessionmakers
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXTENSION_KEY = "kinabase.database"
+OUTAGE_SUMMARY_SECONDS = 60.0
 View = TypeVar("View", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
+
+
+class OutageReport:
+    """What the log says while the database is unreachable: one line per failed request (no
+    traceback, no SQL, no parameters), and a summary at most once per OUTAGE_SUMMARY_SECONDS
+    with the number of requests refused since the last one."""
+
+    def __init__(self, interval: float = OUTAGE_SUMMARY_SECONDS) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._refused = 0
+        self._last_summary: float | None = None
+
+    def failed(self, what: str, error: SQLAlchemyError) -> None:
+        """Log that `what` (a request) failed because the database is unavailable."""
+        reason = describe_outage(error)
+        log.warning("database unavailable, refused %s: %s", what, reason)
+        now = time.monotonic()
+        with self._lock:
+            self._refused += 1
+            due = self._last_summary is None or now - self._last_summary >= self.interval
+            if not due:
+                return
+            refused, self._refused, self._last_summary = self._refused, 0, now
+        log.error(
+            "database unavailable: %d request(s) refused since the last summary "
+            "(next summary in %.0f s at the earliest): %s",
+            refused,
+            self.interval,
+            reason,
+        )
+
+
+def describe_outage(error: SQLAlchemyError) -> str:
+    """The driver's first line of the error: its kind and why, never a statement or values."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    first_line = (str(original).strip().splitlines() or [""])[0][:200]
+    return f"{type(original).__name__}: {first_line}"
 
 
 @dataclass(frozen=True)
 class Database:
-    """The app's engine and its session factories."""
+    """The app's engine, its session factories, and the report of its outages."""
 
     engine: Engine
     read_sessions: sessionmaker[Session]
     write_sessions: sessionmaker[Session]
+    outages: OutageReport = field(default_factory=OutageReport)
 
 
 def init_app(app: Flask, database_url: str) -> Database:

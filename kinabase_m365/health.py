@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from kinabase.database import is_unavailable
 from kinabase_m365.database import get_database
 
 blueprint = Blueprint("health", __name__)
-log = logging.getLogger(__name__)
 
 
 @blueprint.get("/healthz")
@@ -20,7 +18,9 @@ def healthz() -> tuple[Response, int]:
     try:
         with get_database().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        log.exception("health check: the database does not answer")
+    except SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        get_database().outages.failed("GET /healthz", error)
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200

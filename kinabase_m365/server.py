@@ -32,6 +32,9 @@ def serve(host: str, port: int, workers: int) -> None:
         "accesslog": "-",
         # Entra gives up on a request after about 60 s; answer or fail before it does.
         "timeout": 60,
+        # gunicorn's longest request line, so that the service answers URLs over its own
+        # limit (scim_server.resources.request_limits) with 414 and a SCIM body.
+        "limit_request_line": 8190,
     }
     # gunicorn 25+ opens a control socket at one fixed path per user, which a second server on
     # the same machine would fight over; the service does not use it.

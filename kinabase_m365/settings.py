@@ -49,6 +49,7 @@ class Settings:
     scim_max_page_size: int = 1000
     scim_bulk_max_operations: int = 1000
     scim_bulk_max_payload_bytes: int = 1_048_576
+    scim_max_request_bytes: int = 8 * 1024 * 1024
     session_cookie_secure: bool = True
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""
@@ -107,6 +108,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "SCIM_MAX_PAGE_SIZE": "scim_max_page_size",
     "SCIM_BULK_MAX_OPERATIONS": "scim_bulk_max_operations",
     "SCIM_BULK_MAX_PAYLOAD_BYTES": "scim_bulk_max_payload_bytes",
+    "SCIM_MAX_REQUEST_BYTES": "scim_max_request_bytes",
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
     "MICROSOFT_CLIENT_ID": "microsoft_client_id",
     "MICROSOFT_CLIENT_SECRET": "microsoft_client_secret",
@@ -174,6 +176,8 @@ def _validated(settings: Settings) -> Settings:
     for name in ("scim_max_page_size", "scim_bulk_max_operations", "scim_bulk_max_payload_bytes"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
+    if settings.scim_max_request_bytes < 1024:
+        raise SettingsError("SCIM_MAX_REQUEST_BYTES must be at least 1024")
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")

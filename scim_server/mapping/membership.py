@@ -2,7 +2,8 @@
 
 The provisioning service calls these in the transaction of the store's write, after the store has
 recorded the change (RFC 7644 §3.5.2 PATCH of `members`, or a Group PUT/POST). Each call costs a
-fixed number of statements per rule and per 1,000 members, however many members the group has.
+fixed number of statements per rule and per 10,000 members (`BATCH_SIZE`), however many members
+the group has.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def reapply_rule(session: Session, org_id: int, rule_id: int, members_of: Member
     """Make the rule's grants exactly its group's current members' (none if the rule is gone or
     unbound), then settle the organisation's user types. Never refuses.
 
-    Its grants are withdrawn and given again in the same transaction, in batches of 1,000.
+    Its grants are withdrawn and given again in the same transaction, in batches of 10,000.
     """
     rule = find_rule(session, org_id, rule_id)
     take_back(session, _users_of(org_id), [rule_id])

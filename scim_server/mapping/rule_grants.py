@@ -13,32 +13,31 @@ once for everyone they touched.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
-from itertools import islice
+from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, Select, delete, exists, insert, literal, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from kinabase.database import BATCH_SIZE, batches
 from kinabase.roles import RoleGrant
 from kinabase.user_types import UserTypeGrant
 from scim_server.mapping.group_rules import SOURCE_PREFIX, GroupRule, group_rule_roles, rule_source
 from scim_server.mapping.links import DirectoryLink
 
-BATCH_SIZE = 1000
-
-
-def batches(directory_ids: Iterable[str]) -> Iterator[list[str]]:
-    """The ids in lists of at most BATCH_SIZE, read lazily (a group's members may be many)."""
-    iterator = iter(directory_ids)
-    while batch := list(islice(iterator, BATCH_SIZE)):
-        yield batch
+__all__ = ["BATCH_SIZE", "batches", "give", "take_back"]
 
 
 def give(session: Session, org_id: int, rule: GroupRule, directory_ids: Collection[str]) -> None:
     """Grant the rule's roles and user type to these directory users' Kinabase users.
 
     Grants that exist are skipped, so giving twice is harmless; ids not linked are ignored.
+    Statements bind at most BATCH_SIZE ids each.
     """
+    for batch in batches(directory_ids):
+        _give_batch(session, org_id, rule, batch)
+
+
+def _give_batch(session: Session, org_id: int, rule: GroupRule, directory_ids: list[str]) -> None:
     linked = (DirectoryLink.org_id == org_id, DirectoryLink.directory_id.in_(directory_ids))
     roles = (
         select(DirectoryLink.user_id, group_rule_roles.c.role_id, literal(rule.source))

@@ -163,6 +163,21 @@ class PayloadTooLarge(ScimError):
     default_detail = "The request body is too large."
 
 
+class UriTooLong(ScimError):
+    """The request's URL is longer than the service provider reads (RFC 9110 §15.5.15)."""
+
+    status = 414
+    default_detail = "The request URL is too long; send a long query as POST .search."
+
+
+class ServiceUnavailable(ScimError):
+    """The service cannot answer now (its database is unreachable); try again later
+    (RFC 9110 §15.6.4, with Retry-After)."""
+
+    status = 503
+    default_detail = "The service is temporarily unavailable; try again later."
+
+
 class OperationNotImplemented(ScimError):
     """The service provider does not implement the requested operation (RFC 7644 §3.12)."""
 

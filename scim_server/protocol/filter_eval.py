@@ -7,7 +7,8 @@ RFC 7644 §3.5.2) through `matches_value`.
 Semantics, per RFC 7644 §3.4.2.2:
 
 * a multi-valued attribute matches when any of its values matches;
-* strings compare per the attribute's `caseExact`; ordering compares code points;
+* strings compare per the attribute's `caseExact`, case-insensitively by `fold_case` (NFC,
+  Unicode case fold, NFC); ordering compares code points;
 * dateTimes compare chronologically; booleans support eq and ne only;
 * a comparison with an unassigned attribute, or with a value of another JSON type than the
   attribute's, does not match (so `ne` requires the attribute to be present);
@@ -22,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from scim_server.protocol.attribute_values import get_value, is_present, lookup
+from scim_server.protocol.case_folding import fold_case
 from scim_server.protocol.filter_ast import (
     And,
     CompareOp,
@@ -92,7 +94,7 @@ def _strings(attribute: Attribute, actual: Any, operand: Operand) -> tuple[str, 
         return None
     if attribute.case_exact:
         return actual, operand
-    return actual.lower(), operand.lower()
+    return fold_case(actual), fold_case(operand)
 
 
 def _booleans(attribute: Attribute, actual: Any, operand: Operand) -> tuple[bool, bool] | None:

@@ -22,7 +22,8 @@ from typing import Any
 
 from scim2_filter_parser.lexer import SCIMLexer
 
-from scim_server.protocol.errors import InvalidFilter
+from scim_server.protocol.errors import InvalidFilter, ScimError
+from scim_server.protocol.limits import check_json_value
 
 MAX_FILTER_LENGTH = 4096
 MAX_NESTING = 32
@@ -99,6 +100,9 @@ def _literal_token(text: str, run: list[Any]) -> Any:
     if len(run) == 1 and first in ("COMP_VALUE", "NUMBER"):
         try:
             value = json.loads(written)
+            check_json_value(value, "A comparison value")
+        except ScimError as error:
+            raise InvalidFilter(f"{error.detail} (in filter)") from None
         except ValueError:
             raise InvalidFilter(f"Invalid comparison value {written} in filter.") from None
     elif len(run) == 1 and first in ("TRUE", "FALSE", "NULL"):

@@ -34,6 +34,7 @@ from typing import Any
 from scim_server.protocol.attribute_values import find_key, get_value, set_value
 from scim_server.protocol.errors import Mutability, NoTarget
 from scim_server.protocol.filter_eval import matches_value
+from scim_server.protocol.limits import check_indexed_lengths
 from scim_server.protocol.members import MemberDelta, MemberDeltaBuilder, apply_member_operation
 from scim_server.protocol.multi_valued import check_single_primary, keep_primary, value_from_filter
 from scim_server.protocol.patch_request import PatchOperation, PatchOpKind, PatchRequest
@@ -77,6 +78,7 @@ def apply_patch(
     for operation in request.operations:
         _apply(working, operation, members)
     check_required(working, schema)
+    check_indexed_lengths(working, schema)
     delta = members.build()
     new_references = referenced_ids(working, schema) - referenced_ids(original, schema)
     return PatchResult(working, working != original, delta, delta.referenced_ids | new_references)

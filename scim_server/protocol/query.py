@@ -11,11 +11,13 @@
 * `attributes` / `excludedAttributes` (§3.4.2.5), as a `Projection`.
 
 Parameter names are matched case-insensitively (clients differ in `startindex`/`startIndex`).
-A value that is not a number, an unknown sortBy attribute or sortOrder is `invalidValue`.
+A value that is not a number or is outside ±(2^31 - 1), an unknown sortBy attribute or sortOrder
+is `invalidValue`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +31,9 @@ from scim_server.protocol.projection import Projection, parse_projection
 from scim_server.protocol.registry import AttributePath, ResourceSchema
 
 SEARCH_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+# startIndex and count are 32-bit (RFC 7644 §3.4.2.4 gives no bound; both engines take these).
+MAX_QUERY_INTEGER = 2**31 - 1
+_MAX_DIGITS = 40
 
 
 class SortOrder(enum.StrEnum):
@@ -95,14 +100,17 @@ def _integer(params: Mapping[str, Any], name: str) -> int | None:
     value = lookup(params, name)
     if value is None or value == "":
         return None
+    number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise InvalidValue(f"{name} must be an integer, not {value!r}.")
+        number = value
+    elif isinstance(value, str) and len(value) <= _MAX_DIGITS:
+        with contextlib.suppress(ValueError):
+            number = int(value.strip())
+    if number is None:
+        raise InvalidValue(f"{name} must be an integer, not {str(value)[:40]!r}.")
+    if not -MAX_QUERY_INTEGER <= number <= MAX_QUERY_INTEGER:
+        raise InvalidValue(f"{name} is out of range: at most {MAX_QUERY_INTEGER}.")
+    return number
 
 
 def _sort_by(value: Any, schema: ResourceSchema) -> AttributePath | None:

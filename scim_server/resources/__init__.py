@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from scim_server.resources.error_handlers import render_http_error
+from scim_server.resources import request_limits
+from scim_server.resources.error_handlers import render_database_error, render_http_error
 from scim_server.resources.routes import blueprint
 
 
 def init_app(app: Flask) -> None:
-    """Serve SCIM under /scim/v2; routing errors there (404, 405) get SCIM bodies too."""
+    """Serve SCIM under /scim/v2; routing errors there (404, 405, 414) get SCIM bodies too, and
+    a database outage is a 503 with Retry-After everywhere."""
     app.register_blueprint(blueprint)
+    request_limits.init_app(app)
     app.register_error_handler(HTTPException, render_http_error)
+    app.register_error_handler(SQLAlchemyError, render_database_error)

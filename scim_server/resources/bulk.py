@@ -17,6 +17,7 @@ from scim_server.protocol.bulk import BULK_RESPONSE, parse_bulk_request
 from scim_server.protocol.etag import etag
 from scim_server.provisioning.bulk import BulkResult, run_bulk
 from scim_server.resources.context import session_and_org
+from scim_server.resources.discovery import bulk_payload_limit
 from scim_server.resources.http import request_json, scim_response
 from scim_server.resources.rendering import location
 
@@ -24,7 +25,7 @@ from scim_server.resources.rendering import location
 def bulk() -> Response:
     """POST /Bulk (RFC 7644 §3.7)."""
     settings = current_settings()
-    request.max_content_length = settings.scim_bulk_max_payload_bytes  # 413 beyond it, unread
+    request.max_content_length = bulk_payload_limit(settings)  # 413 beyond it, unread
     parsed = parse_bulk_request(request_json(), max_operations=settings.scim_bulk_max_operations)
     results = run_bulk(*session_and_org(), parsed)
     return scim_response({"schemas": [BULK_RESPONSE], "Operations": [_entry(r) for r in results]})

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response
 
 from kinabase_m365.runtime import current_settings
+from kinabase_m365.settings import Settings
 from scim_server.protocol.discovery import (
     resource_type_documents,
     schema_documents,
@@ -28,7 +29,7 @@ def get_service_provider_config() -> Response:
     document = service_provider_config(
         settings.scim_max_page_size,
         bulk_max_operations=settings.scim_bulk_max_operations,
-        bulk_max_payload_size=settings.scim_bulk_max_payload_bytes,
+        bulk_max_payload_size=bulk_payload_limit(settings),
     )
     document["meta"] = {
         "resourceType": "ServiceProviderConfig",
@@ -80,3 +81,8 @@ def _one(documents: list[dict[str, Any]], wanted: str, kind: str) -> dict[str, A
         if str(document["id"]).lower() == wanted.lower():
             return document
     raise NotFound(f"no {kind} {wanted!r}")
+
+
+def bulk_payload_limit(settings: Settings) -> int:
+    """The largest /Bulk body read: its own limit, or every request's if that is smaller."""
+    return min(settings.scim_bulk_max_payload_bytes, settings.scim_max_request_bytes)

@@ -10,16 +10,21 @@ from __future__ import annotations
 import logging
 
 from flask import Response, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from kinabase.database import is_unavailable
 from kinabase.errors import DomainError
+from kinabase_m365.database import get_database
 from scim_server.protocol.errors import MethodNotAllowed as ScimMethodNotAllowed
-from scim_server.protocol.errors import NotFound, ScimError
+from scim_server.protocol.errors import NotFound, ScimError, ServiceUnavailable
 from scim_server.provisioning.errors import scim_error_for
 from scim_server.resources.auth import WWW_AUTHENTICATE
 from scim_server.resources.http import BASE_PATH, scim_response
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 10
 
 INTERNAL_ERROR_BODY = {
     "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
@@ -28,13 +33,16 @@ INTERNAL_ERROR_BODY = {
 }
 
 
-def _in_scim() -> bool:
+def in_scim() -> bool:
+    """Whether the request is for the SCIM service (under /scim/v2)."""
     return request.path == BASE_PATH or request.path.startswith(BASE_PATH + "/")
 
 
 def render_scim_error(error: ScimError) -> Response:
     """The SCIM Error message for a client error (RFC 7644 §3.12)."""
     headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if error.status == 401 else None
+    if error.status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if error.status == 304:
         return scim_response(None, 304)
     return scim_response(error.to_body(), error.status, headers)
@@ -48,7 +56,7 @@ def render_domain_error(error: DomainError) -> Response:
 
 def render_http_error(error: HTTPException) -> Response | HTTPException:
     """404 and 405 under /scim/v2 as SCIM errors; elsewhere Flask's own pages."""
-    if not _in_scim():
+    if not in_scim():
         return error
     if isinstance(error, MethodNotAllowed):
         response = render_scim_error(
@@ -66,11 +74,33 @@ def render_http_error(error: HTTPException) -> Response | HTTPException:
     return scim_response(body, error.code or 500)
 
 
+def render_database_error(error: SQLAlchemyError) -> Response | HTTPException:
+    """The database is unreachable: 503 with Retry-After, one log line, no traceback.
+
+    Any other database error is a bug (`render_unexpected_error`). Pages outside /scim/v2 get
+    a plain 503 with Retry-After too.
+    """
+    if not is_unavailable(error):
+        return render_unexpected_error(error)
+    get_database().outages.failed(f"{request.method} {request.path}", error)
+    unavailable = ServiceUnavailable(
+        "The service cannot reach its database; try again later (Retry-After)."
+    )
+    if in_scim():
+        return render_scim_error(unavailable)
+    return Response(
+        unavailable.detail + "\n",
+        503,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def render_unexpected_error(error: Exception) -> Response | HTTPException:
     """A bug: log the traceback, answer 500 with nothing of the error in the body."""
     if isinstance(error, HTTPException):  # an HTTP error raised on purpose, not a bug
         return render_http_error(error)
     log.exception("unexpected error serving %s %s", request.method, request.path)
-    if not _in_scim():
+    if not in_scim():
         return InternalServerError()
     return scim_response(INTERNAL_ERROR_BODY, 500)

@@ -11,9 +11,11 @@ import json
 from typing import Any
 
 from flask import Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kinabase_m365.runtime import current_settings
-from scim_server.protocol.errors import InvalidSyntax
+from scim_server.protocol.errors import InvalidSyntax, PayloadTooLarge
+from scim_server.protocol.limits import parse_json
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 ACCEPTED_MEDIA_TYPES = frozenset({SCIM_MEDIA_TYPE, "application/json"})
@@ -37,16 +39,24 @@ def request_json() -> dict[str, Any]:
         raise InvalidSyntax(
             f"the request body must be {SCIM_MEDIA_TYPE} or application/json, not {media_type}"
         )
-    raw = request.get_data()
+    try:
+        raw = request.get_data()
+    except RequestEntityTooLarge:
+        raise payload_too_large() from None
+    if len(raw) > current_settings().scim_max_request_bytes:  # a streamed body, cut off
+        raise payload_too_large()
     if not raw.strip():
         raise InvalidSyntax("the request has no body")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidSyntax(f"the request body is not valid JSON: {error}") from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise InvalidSyntax("the request body must be a JSON object")
     return body
+
+
+def payload_too_large() -> PayloadTooLarge:
+    """The 413 error for a body over SCIM_MAX_REQUEST_BYTES, naming the limit."""
+    limit = current_settings().scim_max_request_bytes
+    return PayloadTooLarge(f"The request body is larger than {limit} bytes.")
 
 
 def base_url() -> str:

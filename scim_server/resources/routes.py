@@ -10,18 +10,22 @@ import functools
 from collections.abc import Callable
 
 from flask import Blueprint, Response, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from kinabase.errors import DomainError
 from kinabase_m365.database import WRITE_METHODS, db_session
 from scim_server.protocol.errors import ScimError
+from scim_server.protocol.limits import check_parameters
 from scim_server.resources import bulk, discovery, groups, search, users
 from scim_server.resources.auth import authenticate
 from scim_server.resources.error_handlers import (
+    render_database_error,
     render_domain_error,
     render_scim_error,
     render_unexpected_error,
 )
 from scim_server.resources.http import BASE_PATH
+from scim_server.resources.request_limits import limit_request_body
 from scim_server.resources.retries import retry_on_conflict
 
 blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
@@ -29,7 +33,20 @@ blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
 
 blueprint.register_error_handler(ScimError, render_scim_error)
 blueprint.register_error_handler(DomainError, render_domain_error)
+blueprint.register_error_handler(SQLAlchemyError, render_database_error)
 blueprint.register_error_handler(Exception, render_unexpected_error)
+
+
+@blueprint.before_request
+def _limit_body() -> None:
+    """A body over the configured size is 413 before it is read (`request_limits`)."""
+    limit_request_body()
+
+
+@blueprint.before_request
+def _check_url() -> None:
+    """Query parameters and ids in the path keep the string limits (`protocol.limits`)."""
+    check_parameters([*request.args.items(multi=True), *(request.view_args or {}).items()])
 
 
 @blueprint.before_request

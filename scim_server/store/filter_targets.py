@@ -10,7 +10,7 @@ cannot be filtered on.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, literal, select
@@ -69,6 +69,10 @@ class FilterTarget:
     document: ColumnElement[Any]
     columns: Mapping[tuple[AttributeKey, str | None], ColumnElement[Any]]
     relations: Mapping[AttributeKey, Relation]
+    # Columns holding the `fold_case` key of a case-insensitive column above.
+    folded: Mapping[tuple[AttributeKey, str | None], ColumnElement[Any]] = field(
+        default_factory=dict
+    )
 
     def is_common(self, attribute: Attribute) -> bool:
         return attribute.schema == self.schema.common.id
@@ -151,7 +155,10 @@ def user_target() -> FilterTarget:
     relations = {attribute_key(schema.attribute(n)): _user_values(n) for n in SIDE_TABLE_ATTRIBUTES}
     relations[attribute_key(schema.attribute("manager"))] = Relation(_manager)
     relations[attribute_key(schema.attribute("groups"))] = Relation(_groups_of_user)
-    return FilterTarget(schema, column(ScimUser.resource), _columns(schema, columns), relations)
+    folded = _columns(schema, {"userName": ScimUser.user_name_folded})
+    return FilterTarget(
+        schema, column(ScimUser.resource), _columns(schema, columns), relations, folded
+    )
 
 
 def group_target() -> FilterTarget:
@@ -166,4 +173,7 @@ def group_target() -> FilterTarget:
         "meta.resourceType": literal(schema.name),
     }
     relations = {attribute_key(schema.attribute("members")): Relation(_members_of_group)}
-    return FilterTarget(schema, column(ScimGroup.resource), _columns(schema, columns), relations)
+    folded = _columns(schema, {"displayName": ScimGroup.display_name_folded})
+    return FilterTarget(
+        schema, column(ScimGroup.resource), _columns(schema, columns), relations, folded
+    )

@@ -11,10 +11,12 @@ tables (`user_target()` for `scim_users`, `group_target()` for `scim_groups`), n
 every value is a bound parameter. It agrees with the in-memory evaluator
 (`scim_server.protocol.filter_eval`), which a property test checks on both engines:
 
-* strings compare per `caseExact`, case-insensitively through lower() on both sides (on SQLite,
-  lower() folds ASCII letters only); `co`/`sw`/`ew` use LIKE with `%`, `_` and `\\` escaped
-  (on SQLite, case-exact ones use instr/substr: SQLite's LIKE ignores case); ordering uses the
-  "C" collation on PostgreSQL, i.e. code point order as in Python;
+* strings compare per `caseExact`; case-insensitively on the stored `fold_case` key where there
+  is one (userName, a group's displayName: the same on both engines for every letter), else
+  through lower() on both sides (on SQLite, lower() folds ASCII letters only); `co`/`sw`/`ew`
+  use LIKE with `%`, `_` and `\\` escaped (on SQLite, case-exact ones use instr/substr: SQLite's
+  LIKE ignores case); ordering uses the "C" collation on PostgreSQL, i.e. code point order as
+  in Python;
 * every comparison requires the value to be present and of the attribute's type, so NULLs never
   leak three-valued logic into `not`;
 * a value path over `emails` is an EXISTS on the indexed side table; over `members`, `groups`
@@ -34,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, true
 
+from scim_server.protocol.case_folding import fold_case
 from scim_server.protocol.errors import InvalidFilter, InvalidValue
 from scim_server.protocol.filter_ast import (
     ORDERING_OPS,
@@ -67,6 +70,7 @@ class _Located:
     leaf: Attribute
     relation: Relation | None = None
     sub: str | None = None
+    folded: ColumnElement[Any] | None = None  # the value's `fold_case` key, if stored
 
 
 def compile_filter(node: Filter, target: FilterTarget, dialect_name: str) -> ColumnElement[bool]:
@@ -92,6 +96,8 @@ def compile_sort(
         raise InvalidValue(f"Results cannot be sorted by {path}.") from None
     if located.relation is not None:
         raise InvalidValue(f"Results cannot be sorted by {path}.")
+    if located.folded is not None:
+        return located.folded
     if leaf.type in STRING_TYPES and not leaf.case_exact:
         return func.lower(located.value)
     return located.value
@@ -117,13 +123,24 @@ class _Compiler:
                 located = element(path) if element else self.locate(path)
                 return self._within(located, lambda value, present: present)
             case Comparison(path, op, operand):
-                located = element(path) if element else self.locate(path)
-                return self._within(
-                    located, lambda value, present: self._compare(path.leaf, value, op, operand)
-                )
+                return self._comparison(path, op, operand, element)
             case ValuePath(path, condition):
                 return self._value_path(path.attribute, condition)
         raise TypeError(f"not a filter node: {node!r}")
+
+    def _comparison(
+        self,
+        path: AttributePath,
+        op: CompareOp,
+        operand: Operand,
+        element: Callable[[AttributePath], _Located] | None,
+    ) -> ColumnElement[bool]:
+        located = element(path) if element else self.locate(path)
+        if located.folded is not None and isinstance(operand, str):
+            return self._compare_folded(located, op, operand)
+        return self._within(
+            located, lambda value, present: self._compare(path.leaf, value, op, operand)
+        )
 
     def locate(self, path: AttributePath) -> _Located:
         """Where the value of `path` is, for a condition on the resource's row."""
@@ -133,11 +150,11 @@ class _Compiler:
             return _Located(
                 literal(None), true(), leaf, relation, sub.name.lower() if sub else None
             )
-        column = self.target.columns.get(
-            (attribute_key(attribute), sub.name.lower() if sub else None)
-        )
+        key = (attribute_key(attribute), sub.name.lower() if sub else None)
+        column = self.target.columns.get(key)
         if column is not None:
-            return _Located(column, _column_present(column, leaf), leaf)
+            folded = None if leaf.case_exact else self.target.folded.get(key)
+            return _Located(column, _column_present(column, leaf), leaf, folded=folded)
         if self.target.is_common(attribute):
             raise InvalidFilter(f"{path} cannot be used in a filter.")
         if leaf.type is AttributeType.DATETIME:
@@ -186,6 +203,15 @@ class _Compiler:
 
         inner = self.compile(condition, scope)
         return exists(select(literal(1)).select_from(table).where(is_object, inner))
+
+    def _compare_folded(
+        self, located: _Located, op: CompareOp, operand: str
+    ) -> ColumnElement[bool]:
+        """A case-insensitive comparison on a stored `fold_case` key: the same rule on both
+        engines and in the evaluator, for non-ASCII letters and normalisation too."""
+        assert located.folded is not None  # noqa: S101 - the caller checked
+        condition = self._compare_strings(located.folded, op, fold_case(operand), case_exact=True)
+        return and_(located.value.is_not(None), condition)
 
     def _compare(
         self, attribute: Attribute, value: ColumnElement[Any], op: CompareOp, operand: Operand

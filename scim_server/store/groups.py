@@ -1,7 +1,8 @@
 """The store of provisioned groups and their members.
 
 Members live in `scim_group_members`, keyed by (group, member). Adding or removing members costs
-one indexed statement per batch whatever the group's size; the member list is read only when a
+one indexed statement per batch of `BATCH_SIZE` ids (kinabase.database) whatever the group's size,
+so that no statement binds more parameters than an engine takes; the member list is read only when a
 response must contain it. displayName is unique per organisation (Entra matches groups by it),
 enforced by the database and answered with 409 `uniqueness`.
 """
@@ -17,6 +18,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from kinabase.base import utcnow
+from kinabase.database import batches
+from scim_server.protocol.case_folding import fold_case
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import NotFound
 from scim_server.protocol.members import MemberDelta
@@ -58,13 +61,12 @@ def get_group(
 
 def find_group_named(session: Session, org_id: int, name_or_external_id: str) -> ScimGroup | None:
     """The group whose externalId or displayName is this (case-insensitively), if any."""
-    key = name_or_external_id.lower()
     return session.scalars(
         select(ScimGroup)
         .where(
             ScimGroup.org_id == org_id,
-            (func.lower(ScimGroup.external_id) == key)
-            | (func.lower(ScimGroup.display_name) == key),
+            (func.lower(ScimGroup.external_id) == name_or_external_id.lower())
+            | (ScimGroup.display_name_folded == fold_case(name_or_external_id)),
         )
         .order_by(ScimGroup.pk)
     ).first()
@@ -135,41 +137,39 @@ def _add_members(session: Session, group: ScimGroup, ids: frozenset[str]) -> fro
     if not ids:
         return frozenset()
     pks = require_users(session, group.org_id, ids)
-    present = set(
-        session.scalars(
-            select(ScimGroupMember.member_pk).where(
-                ScimGroupMember.group_pk == group.pk,
-                ScimGroupMember.member_pk.in_(pks.values()),
+    present: set[int] = set()
+    for batch in batches(pks.values()):
+        present.update(
+            session.scalars(
+                select(ScimGroupMember.member_pk).where(
+                    ScimGroupMember.group_pk == group.pk, ScimGroupMember.member_pk.in_(batch)
+                )
             )
         )
-    )
     joining = {public_id: pk for public_id, pk in pks.items() if pk not in present}
-    if joining:
+    for batch in batches(joining.values()):
         session.execute(
-            insert(ScimGroupMember),
-            [{"group_pk": group.pk, "member_pk": pk} for pk in joining.values()],
+            insert(ScimGroupMember), [{"group_pk": group.pk, "member_pk": pk} for pk in batch]
         )
     return frozenset(joining)
 
 
 def _remove_members(session: Session, group: ScimGroup, ids: frozenset[str]) -> frozenset[str]:
-    if not ids:
-        return frozenset()
-    leaving = {
-        public_id: pk
-        for public_id, pk in session.execute(
+    leaving: dict[str, int] = {}
+    for batch in batches(ids):
+        found = session.execute(
             select(ScimUser.id, ScimUser.pk)
             .join(ScimGroupMember, ScimGroupMember.member_pk == ScimUser.pk)
-            .where(ScimGroupMember.group_pk == group.pk, ScimUser.id.in_(ids))
-        )
-    }
-    if leaving:
-        session.execute(
-            delete(ScimGroupMember).where(
-                ScimGroupMember.group_pk == group.pk,
-                ScimGroupMember.member_pk.in_(leaving.values()),
+            .where(ScimGroupMember.group_pk == group.pk, ScimUser.id.in_(batch))
+        ).all()
+        leaving.update((public_id, pk) for public_id, pk in found)
+        if found:
+            session.execute(
+                delete(ScimGroupMember).where(
+                    ScimGroupMember.group_pk == group.pk,
+                    ScimGroupMember.member_pk.in_([pk for _, pk in found]),
+                )
             )
-        )
     return frozenset(leaving)
 
 
@@ -206,16 +206,15 @@ def group_refs_of_users(
 ) -> dict[int, list[tuple[str, str | None]]]:
     """The groups (id, displayName) of each of these users, for their `groups` attribute."""
     result: dict[int, list[tuple[str, str | None]]] = {}
-    if not user_pks:
-        return result
-    rows = session.execute(
-        select(ScimGroupMember.member_pk, ScimGroup.id, ScimGroup.display_name)
-        .join(ScimGroup, ScimGroup.pk == ScimGroupMember.group_pk)
-        .where(ScimGroup.org_id == org_id, ScimGroupMember.member_pk.in_(user_pks))
-        .order_by(ScimGroup.pk)
-    )
-    for member_pk, group_id, display_name in rows:
-        result.setdefault(member_pk, []).append((group_id, display_name))
+    for batch in batches(user_pks):
+        rows = session.execute(
+            select(ScimGroupMember.member_pk, ScimGroup.id, ScimGroup.display_name)
+            .join(ScimGroup, ScimGroup.pk == ScimGroupMember.group_pk)
+            .where(ScimGroup.org_id == org_id, ScimGroupMember.member_pk.in_(batch))
+            .order_by(ScimGroup.pk)
+        )
+        for member_pk, group_id, display_name in rows:
+            result.setdefault(member_pk, []).append((group_id, display_name))
     return result
 
 

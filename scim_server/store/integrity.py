@@ -6,9 +6,12 @@ check-then-insert: a clash, even between two concurrent requests, surfaces at th
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kinabase.base import Base
 from scim_server.protocol.errors import Uniqueness
 
 
@@ -16,9 +19,24 @@ def violates(error: IntegrityError, index_name: str) -> bool:
     """Whether the error is a violation of the named unique index.
 
     PostgreSQL names the index in its message; SQLite names it for expression indexes
-    ("UNIQUE constraint failed: index 'uq_…'").
+    ("UNIQUE constraint failed: index 'uq_…'") and lists the columns of others
+    ("UNIQUE constraint failed: scim_users.org_id, scim_users.user_name_folded").
     """
-    return index_name in str(error.orig)
+    message = str(error.orig)
+    columns = _index_columns(index_name)
+    return index_name in message or (columns is not None and message.endswith(columns))
+
+
+@functools.cache
+def _index_columns(index_name: str) -> str | None:
+    """The columns of a plain index as SQLite lists them ("table.column, …"), if any."""
+    for table in Base.metadata.tables.values():
+        for index in table.indexes:
+            if index.name == index_name:
+                names = [f"{table.name}.{column.name}" for column in index.columns]
+                if len(names) == len(index.expressions):
+                    return ", ".join(names)
+    return None
 
 
 def flush_unique(session: Session, index_name: str, detail: str) -> None:

@@ -8,7 +8,7 @@ using `user_columns`, `group_columns` and `user_values` below; the filter compil
 
 `scim_users`
     `pk` internal key; `id` the public SCIM id (uuid4 string, unique); `org_id`;
-    `user_name` (unique per organisation, case-insensitively: index on lower(user_name));
+    `user_name`, and `user_name_folded` its `fold_case` key (unique per organisation);
     `external_id`, `display_name`, `active` (copies); `manager_id` the enterprise manager
     (FK to scim_users.pk, ON DELETE SET NULL: deleting a manager clears it everywhere);
     `version` (the ETag, starts at 1); `created`, `last_modified` (aware UTC);
@@ -20,9 +20,9 @@ using `user_columns`, `group_columns` and `user_values` below; the filter compil
     (ON DELETE CASCADE), `org_id`, `attribute`, `type`, `value`, `is_primary`, so that
     `emails[type eq "work" and value eq "x"]` is an indexed EXISTS. Rewritten on every write.
 `scim_groups`
-    `pk`, `id`, `org_id`, `display_name` (unique per organisation case-insensitively: Entra
-    requires unique group names), `external_id`, `version`, `created`, `last_modified`,
-    `resource` — without `members`.
+    `pk`, `id`, `org_id`, `display_name` and `display_name_folded` its `fold_case` key (unique
+    per organisation: Entra requires unique group names), `external_id`, `version`, `created`,
+    `last_modified`, `resource` — without `members`.
 `scim_group_members`
     (`group_pk`, `member_pk`) primary key, both ON DELETE CASCADE; an index on `member_pk`.
     Adding or removing a member is one insert or delete; members are read only when a response
@@ -31,19 +31,32 @@ using `user_columns`, `group_columns` and `user_values` below; the filter compil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
 from scim_server.protocol.attribute_values import get_value
+from scim_server.protocol.case_folding import fold_case
 from scim_server.protocol.registry import ResourceSchema
 
 JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _folded_default(column: str) -> Callable[[DefaultExecutionContext], str | None]:
+    """An insert default: the folded key of `column`'s value (rows inserted in bulk)."""
+
+    def default(context: DefaultExecutionContext) -> str | None:
+        value = context.get_current_parameters().get(column)  # type: ignore[no-untyped-call]
+        return fold_case(value) if isinstance(value, str) else None
+
+    return default
+
 
 # Multi-valued attributes copied to scim_user_values, and the sub-attributes kept per value.
 SIDE_TABLE_ATTRIBUTES = ("emails",)
@@ -60,6 +73,9 @@ class ScimUser(Base):
     id: Mapped[str] = mapped_column(String(36), unique=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     user_name: Mapped[str] = mapped_column(Text)
+    user_name_folded: Mapped[str] = mapped_column(
+        Text, nullable=True, default=_folded_default("user_name")
+    )
     external_id: Mapped[str | None] = mapped_column(Text)
     display_name: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool | None] = mapped_column(Boolean)
@@ -98,6 +114,9 @@ class ScimGroup(Base):
     id: Mapped[str] = mapped_column(String(36), unique=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     display_name: Mapped[str] = mapped_column(Text)
+    display_name_folded: Mapped[str] = mapped_column(
+        Text, nullable=True, default=_folded_default("display_name")
+    )
     external_id: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -118,8 +137,9 @@ class ScimGroupMember(Base):
     )
 
 
-# Case-insensitive uniqueness and lookups (RFC 7643 §4.1.1: userName is caseExact false).
-Index("uq_scim_users_org_user_name", ScimUser.org_id, func.lower(ScimUser.user_name), unique=True)
+# Case-insensitive uniqueness and lookups (RFC 7643 §4.1.1: userName is caseExact false), on the
+# folded keys (protocol.case_folding) for userName and a group's displayName.
+Index("uq_scim_users_org_user_name", ScimUser.org_id, ScimUser.user_name_folded, unique=True)
 Index("ix_scim_users_org_display_name", ScimUser.org_id, func.lower(ScimUser.display_name))
 Index(
     "ix_scim_user_values_lookup",
@@ -128,10 +148,7 @@ Index(
     func.lower(ScimUserValue.value),
 )
 Index(
-    "uq_scim_groups_org_display_name",
-    ScimGroup.org_id,
-    func.lower(ScimGroup.display_name),
-    unique=True,
+    "uq_scim_groups_org_display_name", ScimGroup.org_id, ScimGroup.display_name_folded, unique=True
 )
 
 
@@ -139,10 +156,16 @@ def _text(resource: Mapping[str, Any], schema: ResourceSchema, name: str) -> Any
     return get_value(resource, schema.attribute(name))
 
 
+def _folded(value: Any) -> Any:
+    return fold_case(value) if isinstance(value, str) else value
+
+
 def user_columns(resource: Mapping[str, Any], schema: ResourceSchema) -> dict[str, Any]:
     """The indexed column values of `scim_users` for a User resource."""
+    user_name = _text(resource, schema, "userName")
     return {
-        "user_name": _text(resource, schema, "userName"),
+        "user_name": user_name,
+        "user_name_folded": _folded(user_name),
         "external_id": _text(resource, schema, "externalId"),
         "display_name": _text(resource, schema, "displayName"),
         "active": _text(resource, schema, "active"),
@@ -151,8 +174,10 @@ def user_columns(resource: Mapping[str, Any], schema: ResourceSchema) -> dict[st
 
 def group_columns(resource: Mapping[str, Any], schema: ResourceSchema) -> dict[str, Any]:
     """The indexed column values of `scim_groups` for a Group resource."""
+    display_name = _text(resource, schema, "displayName")
     return {
-        "display_name": _text(resource, schema, "displayName"),
+        "display_name": display_name,
+        "display_name_folded": _folded(display_name),
         "external_id": _text(resource, schema, "externalId"),
     }
 

@@ -17,6 +17,7 @@ from sqlalchemy import Row, Select, delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kinabase.base import utcnow
+from kinabase.database import batches
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import InvalidValue, NotFound
 from scim_server.protocol.query import ListQuery
@@ -54,13 +55,17 @@ def _stored(row: Row[ScimUser, str | None]) -> StoredUser:
 
 
 def user_pks(session: Session, org_id: int, ids: Collection[str]) -> dict[str, int]:
-    """The internal keys of those of `ids` that are users of the organisation."""
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(ScimUser.id, ScimUser.pk).where(ScimUser.org_id == org_id, ScimUser.id.in_(ids))
-    )
-    return {public_id: pk for public_id, pk in rows}
+    """The internal keys of those of `ids` that are users of the organisation (one statement
+    per BATCH_SIZE ids)."""
+    found: dict[str, int] = {}
+    for batch in batches(ids):
+        rows = session.execute(
+            select(ScimUser.id, ScimUser.pk).where(
+                ScimUser.org_id == org_id, ScimUser.id.in_(batch)
+            )
+        )
+        found.update((public_id, pk) for public_id, pk in rows)
+    return found
 
 
 def require_users(session: Session, org_id: int, ids: Collection[str]) -> dict[str, int]:

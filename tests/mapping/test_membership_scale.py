@@ -106,3 +106,23 @@ def test_a_batch_of_1000_members_costs_what_a_batch_of_10_does(
     # Read the rules; one statement per grant table; two to settle user types.
     assert costs["add 10"] == costs["add 1000"] == 5
     assert costs["remove 10"] == costs["remove 1000"] == 5
+
+
+def test_more_members_than_postgresql_binds_in_one_change(
+    session: Session, engine: Engine, acme: Organisation
+) -> None:
+    """70,000 ids in one change (PostgreSQL takes 65,535 bind parameters per statement): the
+    linked ones get and lose the rule's grants, the others (pending users) are ignored."""
+    create_role(session, acme.id, "Sales")
+    rule = create_rule(session, acme.id, "Sales", ["Sales"], UserType.ADMINISTRATOR)
+    project_group(session, acme.id, DirectoryGroup("g1", "Sales"), lambda _: [])
+    linked = _bulk_directory_users(session, acme.id, 2000)
+    members = [*linked, *(f"pending-{n}" for n in range(68_000))]
+
+    apply_membership_change(session, acme.id, "g1", members, [])
+    assert _granted(session, rule.source) == 2000
+    assert _administrators(session, acme.id) == 2000
+
+    apply_membership_change(session, acme.id, "g1", [], members)
+    assert _granted(session, rule.source) == 0
+    assert _administrators(session, acme.id) == 0
