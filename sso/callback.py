@@ -3,8 +3,8 @@
 The answer is checked against this browser's flow and the id_token verified (`sso.oidc`). For a
 sign-in, the organisation is the one bound to the token's `tid` — never one named by the
 browser — and it must allow Microsoft sign-in; the user is matched and admitted (`sso.accounts`),
-their object id recorded; once that is committed, at this first Microsoft sign-in, their photo
-is fetched (`sso.photos`). Only then does a session start. For an administrator connecting
+their object id recorded; once that is committed, if they have no photo yet, their photo is
+fetched (`sso.photos`). Only then does a session start. For an administrator connecting
 Microsoft 365, the verified tenant leads on to admin consent (`sso.consent`).
 """
 
@@ -72,12 +72,13 @@ def _complete_sign_in(session: Session, flow: PendingFlow, answer: VerifiedAnswe
         )
     if not organisation.microsoft_sign_in:
         raise SignInMethodNotAllowed(
-            f"{organisation.name} does not allow signing in with Microsoft. "
+            "This organisation does not allow signing in with Microsoft. "
             "Sign in with your email address and password."
         )
     user = match_microsoft_user(session, organisation, identity)
     admit(session, user)
-    wants_photo = link_microsoft_identity(user, identity) and not has_photo(session, user)
+    link_microsoft_identity(user, identity)
+    wants_photo = not has_photo(session, user)
     session.commit()
     log.info("user %s of organisation %s signed in with Microsoft", user.id, organisation.id)
     if wants_photo:

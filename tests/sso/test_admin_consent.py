@@ -30,7 +30,7 @@ def organisation(session: Session, browser: FlaskClient) -> Organisation:
     """An organisation with no Microsoft 365 yet, whose Administrator Ada is signed in."""
     organisation = add_organisation(session, None, microsoft=False)
     ada = add_user(session, organisation, "ada@contoso.test", user_type=UserType.ADMINISTRATOR)
-    bob = add_user(session, organisation, "bob@contoso.test")
+    bob = add_user(session, organisation, "bob@contoso.test", principal_name="bob@contoso.test")
     ada.password_hash = bob.password_hash = hash_password(PASSWORD)
     session.commit()
     form = {"org": str(organisation.id), "email": ada.email, "password": PASSWORD}

@@ -169,7 +169,13 @@ def test_an_administrator_signs_in_like_anyone_else(
     browser: FlaskClient, scene: Scene, session: Session
 ) -> None:
     organisation = add_organisation(session, scene.contoso)
-    add_user(session, organisation, "alice@contoso.test", user_type=UserType.ADMINISTRATOR)
+    add_user(
+        session,
+        organisation,
+        "alice@contoso.test",
+        user_type=UserType.ADMINISTRATOR,
+        principal_name="alice@contoso.test",
+    )
     session.commit()
 
     sign_in_with_microsoft(browser, scene, scene.alice)

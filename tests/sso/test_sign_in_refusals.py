@@ -136,14 +136,20 @@ def test_a_user_of_another_organisation_is_refused(
 
     response = sign_in_with_microsoft(browser, scene, scene.bob)
 
-    assert_refused(response, 403, "has no Kinabase account for bob@contoso.test")
+    assert_refused(response, 403, "bob@contoso.test", "no Kinabase account of this organisation")
 
 
 def test_an_account_linked_to_another_microsoft_identity_is_not_taken_over(
     browser: FlaskClient, scene: Scene, session: Session, reading: Session
 ) -> None:
     organisation = add_organisation(session, scene.contoso)
-    bob = add_user(session, organisation, "bob@contoso.test", object_id=new_guid())
+    bob = add_user(
+        session,
+        organisation,
+        "bob@contoso.test",
+        principal_name="bob@contoso.test",
+        object_id=new_guid(),
+    )
     session.commit()
 
     response = sign_in_with_microsoft(browser, scene, scene.bob)
