@@ -32,7 +32,7 @@ from sso.flows import PendingFlow, clear_flow_cookie, take_flow
 from sso.models import FlowPurpose
 from sso.oidc import VerifiedAnswer, verify_answer
 from sso.photos import fetch_my_photo, has_photo, store_first_photo
-from sso.sessions import start_session
+from sso.sessions import revoke_sessions, start_session
 from sso.urls import SIGN_IN_CALLBACK_PATH, local_path, see_other
 
 blueprint = Blueprint("sso_callback", __name__)
@@ -87,6 +87,9 @@ def _complete_sign_in(session: Session, flow: PendingFlow, answer: VerifiedAnswe
         if photo is not None:
             store_first_photo(session, user, photo)
     response = see_other(local_path(flow.payload.get("next")))
-    start_session(response, user, "microsoft")
+    replaced = flow.payload.get("replaces")  # the session of the browser that started
+    revoke_sessions(session, [str(sid) for sid in replaced] if isinstance(replaced, list) else [])
+    start_session(session, response, user, "microsoft")
+    session.commit()
     clear_flow_cookie(response)
     return response

@@ -6,8 +6,8 @@
   sign-in goes to that organisation's tenant authority, so Microsoft itself turns away accounts
   of other tenants. `next` (a path on this service) is where a successful sign-in lands.
 - `POST /login/password`, `POST /login/microsoft`: the two ways in.
-- `POST /logout`: revokes the session (`sso.sessions`). `POST /auth/refresh`: a new access token
-  for a valid refresh token. `GET /account`: who is signed in.
+- `POST /logout`: revokes the session (`sso.sessions`), with either of its tokens.
+  `POST /auth/refresh`: new tokens for a valid refresh token. `GET /account`: who is signed in.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from sso.sessions import (
     REFRESH_PATH,
     current_user,
     end_session,
-    renew_access_token,
+    renew_session,
     session_claims,
     signed_in,
     start_session,
@@ -85,10 +85,10 @@ def password_sign_in() -> Response:
         session, organisation, request.form.get("email", ""), request.form.get("password", "")
     )
     admit(session, user)
+    response = see_other(local_path(request.form.get("next")))
+    start_session(session, response, user, "password")
     session.commit()
     log.info("user %s of organisation %s signed in with a password", user.id, organisation.id)
-    response = see_other(local_path(request.form.get("next")))
-    start_session(response, user, "password")
     return response
 
 
@@ -122,17 +122,17 @@ def logout() -> Response:
     org_id = current_user().org_id
     response = see_other(url_for("sso_login.login_page", org=org_id))
     session = db_session()
-    end_session(session, response, session_claims(), current_settings())
+    end_session(session, response, session_claims())
     session.commit()
     return response
 
 
 @blueprint.post(REFRESH_PATH)
 def refresh() -> Response:
-    """A new access token for the session of a valid refresh token (for scripts)."""
+    """New access and refresh tokens for the session of a valid refresh token (for scripts)."""
     verify_jwt_in_request(refresh=True)
     response = Response(status=204)
-    renew_access_token(response, get_jwt())
+    renew_session(response, get_jwt())
     return response
 
 

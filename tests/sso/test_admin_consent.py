@@ -238,7 +238,7 @@ def test_only_administrators_reach_the_page_and_every_change_needs_the_csrf_toke
     browser: FlaskClient, organisation: Organisation
 ) -> None:
     form = {"method": "microsoft", "enabled": "on"}
-    assert_refused(browser.post("/admin/identity/sign-in-methods", data=form), 401)
+    assert_refused(browser.post("/admin/identity/sign-in-methods", data=form), 403)
     anonymous = browser.application.test_client()
     assert anonymous.get("/admin/identity").headers["Location"] == "/login?next=/admin/identity"
     users_browser = browser.application.test_client()
