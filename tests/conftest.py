@@ -200,6 +200,6 @@ def read_session(engine: Engine) -> Iterator[Session]:
 def cli_env(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the kinabase-m365 command at the test database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("KINABASE_SECRET_KEY", "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0")
     monkeypatch.delenv("KINABASE_ENV", raising=False)
     return database_url

@@ -142,7 +142,7 @@ def test_the_cli_creates_the_first_administrator_and_sets_a_password_from_stdin(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("KINABASE_SECRET_KEY", "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0")
     organisation = add_organisation(session, None, microsoft=False)
     session.commit()
     org = str(organisation.id)
