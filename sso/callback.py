@@ -43,12 +43,13 @@ log = logging.getLogger(__name__)
 def microsoft_callback() -> Response:
     """Complete the sign-in (or the connection) this browser started."""
     session = db_session()
-    flow = take_flow(session, request, FlowPurpose.SIGN_IN, FlowPurpose.CONNECT)
+    state = request.form.get("state", "")
+    flow = take_flow(session, request, state, FlowPurpose.SIGN_IN, FlowPurpose.CONNECT)
     session.commit()  # the flow is used up, whatever the outcome: one answer per flow
     if flow is None:
         raise InvalidSignInResponse(
-            "No sign-in is in progress in this browser, or it took longer than ten minutes. "
-            "Start again from the sign-in page."
+            "This answer does not match a sign-in in progress in this browser, or the sign-in "
+            "took longer than ten minutes. Start again from the sign-in page."
         )
     answer = verify_answer(flow, request.form.to_dict())
     if flow.purpose is FlowPurpose.CONNECT:

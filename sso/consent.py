@@ -14,7 +14,6 @@ which Entra refuses until consent is granted (AADSTS7000229).
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 
@@ -102,16 +101,10 @@ def continue_to_admin_consent(flow: PendingFlow, identity: MicrosoftIdentity) ->
 def admin_consent_callback() -> tuple[str, int] | Response:
     """Microsoft's answer to admin consent: bind the tenant, or say plainly why not."""
     session = db_session()
-    flow = take_flow(session, request, FlowPurpose.ADMIN_CONSENT)
+    flow = take_flow(session, request, request.args.get("state", ""), FlowPurpose.ADMIN_CONSENT)
     session.commit()  # the flow is used up, whatever the outcome
     administrator = current_user()
-    state = request.args.get("state", "")
-    if (
-        flow is None
-        or not hmac.compare_digest(state, str(flow.payload.get("state", "")))
-        or flow.user_id != administrator.id
-        or flow.org_id != administrator.org_id
-    ):
+    if flow is None or flow.user_id != administrator.id or flow.org_id != administrator.org_id:
         raise InvalidSignInResponse(
             "This answer from Microsoft does not belong to a connection you started in this "
             "browser in the last ten minutes. Start again from Identity & Provisioning."

@@ -47,10 +47,17 @@ blueprint = Blueprint("sso_login", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 
 
+MAX_ORGANISATION_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
+
+
 def _organisation(raw: str | None) -> Organisation | None:
-    """The organisation an `org` parameter names, if it names one."""
-    if not raw or not raw.isdigit():
+    """The organisation an `org` parameter names, if it names one; InvalidSignInResponse (400)
+    for a value that is no organisation id at all (`²`, a 23-digit number), which would
+    otherwise fail in int() or in the database."""
+    if not raw:
         return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or int(raw) > MAX_ORGANISATION_ID:
+        raise InvalidSignInResponse("This sign-in link does not name an organisation.")
     return db_session().get(Organisation, int(raw))
 
 
@@ -73,9 +80,10 @@ def password_sign_in() -> Response:
     """Sign in with email and password.
 
     A form posted from another site would sign the browser in to someone else's account (login
-    CSRF); browsers send `Origin` with every POST, and one that is not this service's is refused.
+    CSRF); browsers send `Origin` with every POST, and one that is not this service's is refused:
+    PUBLIC_BASE_URL's origin, or without it the origin the request itself was sent to.
     """
-    if not same_origin(current_settings(), request.headers.get("Origin")):
+    if not same_origin(current_settings(), request.headers.get("Origin"), request.host_url):
         raise InvalidSignInResponse("Sign in from this service's own sign-in page.")
     organisation = _organisation(request.form.get("org"))
     if organisation is None:
@@ -100,10 +108,10 @@ def microsoft_sign_in() -> Response:
     if organisation is not None:
         if not organisation.microsoft_sign_in:
             raise SignInMethodNotAllowed(
-                f"{organisation.name} does not allow signing in with Microsoft."
+                "This organisation does not allow signing in with Microsoft."
             )
         if organisation.entra_tenant_id is None:
-            raise TenantNotConnected(f"{organisation.name} has not connected Microsoft 365 yet.")
+            raise TenantNotConnected("This organisation has not connected Microsoft 365 yet.")
         tenant = organisation.entra_tenant_id
     response = send_to_microsoft(
         FlowPurpose.SIGN_IN,

@@ -48,7 +48,7 @@ def authenticate_with_password(
     """The organisation's user with this email and password, or WrongCredentials."""
     if not organisation.password_sign_in:
         raise SignInMethodNotAllowed(
-            f"{organisation.name} does not allow signing in with a password. "
+            "This organisation does not allow signing in with a password. "
             "Use Sign in with Microsoft."
         )
     user = find_user_by_email(session, organisation.id, email.strip()) if email else None
