@@ -60,6 +60,7 @@ class Settings:
     session_access_minutes: int = 30
     session_refresh_days: int = 14
     session_max_days: int = 30
+    redis_url: str = ""
 
     def __repr__(self) -> str:
         shown = []
@@ -117,6 +118,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "SESSION_ACCESS_MINUTES": "session_access_minutes",
     "SESSION_REFRESH_DAYS": "session_refresh_days",
     "SESSION_MAX_DAYS": "session_max_days",
+    "REDIS_URL": "redis_url",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         login,
         oidc,
         sessions,
+        throttle,
     )
 
     with app.app_context():
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     sessions.init_app(app, settings)
     oidc.init_app(app, settings)
+    throttle.init_app(app, settings)
     for blueprint in (
         login.blueprint,
         callback.blueprint,

@@ -135,11 +135,13 @@ class NotConfigured(SignInRefused):
         )
 
 
-def render_refusal(refusal: SignInRefused) -> tuple[str, int]:
-    """The refusal page."""
+def render_refusal(refusal: SignInRefused) -> tuple[str, int, dict[str, str]]:
+    """The refusal page (with Retry-After when the refusal says how long to wait)."""
     log.info("refused (%s): %s", type(refusal).__name__, refusal.message)
     page = render_template("sso/refused.html", title=refusal.title, message=refusal.message)
-    return page, refusal.status
+    retry_after = getattr(refusal, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
+    return page, refusal.status, headers
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from kinabase.organisations import Organisation, get_organisation
 from kinabase.users import UserPhoto, UserType
-from kinabase_m365.database import db_session
+from kinabase_m365.database import db_session, discard_session
 from kinabase_m365.runtime import current_settings
 from sso.accounts import admit
 from sso.errors import (
@@ -41,6 +41,7 @@ from sso.sessions import (
     signed_in,
     start_session,
 )
+from sso.throttle import password_throttle
 from sso.urls import local_path, same_origin, see_other
 
 blueprint = Blueprint("sso_login", __name__, template_folder="templates")
@@ -50,15 +51,21 @@ log = logging.getLogger(__name__)
 MAX_ORGANISATION_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 
-def _organisation(raw: str | None) -> Organisation | None:
-    """The organisation an `org` parameter names, if it names one; InvalidSignInResponse (400)
-    for a value that is no organisation id at all (`²`, a 23-digit number), which would
-    otherwise fail in int() or in the database."""
+def _organisation_id(raw: str | None) -> int | None:
+    """The organisation id an `org` parameter gives, if any; InvalidSignInResponse (400) for a
+    value that is no organisation id at all (`²`, a 23-digit number), which would otherwise
+    fail in int() or in the database."""
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or int(raw) > MAX_ORGANISATION_ID:
         raise InvalidSignInResponse("This sign-in link does not name an organisation.")
-    return db_session().get(Organisation, int(raw))
+    return int(raw)
+
+
+def _organisation(raw: str | None) -> Organisation | None:
+    """The organisation an `org` parameter names, if it names one."""
+    org_id = _organisation_id(raw)
+    return db_session().get(Organisation, org_id) if org_id is not None else None
 
 
 @blueprint.get("/login")
@@ -85,17 +92,30 @@ def password_sign_in() -> Response:
     """
     if not same_origin(current_settings(), request.headers.get("Origin"), request.host_url):
         raise InvalidSignInResponse("Sign in from this service's own sign-in page.")
-    organisation = _organisation(request.form.get("org"))
-    if organisation is None:
-        raise WrongCredentials("The email address or the password is wrong.")
+    org_id = _organisation_id(request.form.get("org"))
+    email = request.form.get("email", "")
+    address = request.remote_addr or "unknown"
+    throttle = password_throttle()
+    # Before the request's session opens: on SQLite a POST's session holds the write lock, and
+    # the counters are written on a connection of their own.
+    throttle.check(org_id, email, address)
     session = db_session()
-    user = authenticate_with_password(
-        session, organisation, request.form.get("email", ""), request.form.get("password", "")
-    )
+    try:
+        organisation = session.get(Organisation, org_id) if org_id is not None else None
+        if organisation is None:
+            raise WrongCredentials("The email address or the password is wrong.")
+        user = authenticate_with_password(
+            session, organisation, email, request.form.get("password", "")
+        )
+    except WrongCredentials:
+        discard_session()
+        throttle.record_failure(org_id, email, address)
+        raise
     admit(session, user)
     response = see_other(local_path(request.form.get("next")))
     start_session(session, response, user, "password")
     session.commit()
+    throttle.forget_account(organisation.id, email)
     log.info("user %s of organisation %s signed in with a password", user.id, organisation.id)
     return response
 
