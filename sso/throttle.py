@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
+from limits.errors import ConfigurationError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Engine, case, delete, select
@@ -32,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kinabase.database import WRITE_OPTION
 from kinabase_m365.database import get_database
-from kinabase_m365.settings import Settings
+from kinabase_m365.settings import Settings, SettingsError
 from sso.errors import SignInRefused
 from sso.models import ThrottleCounter
 
@@ -173,7 +174,12 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Give the app its throttle: Redis when REDIS_URL is set, else the database."""
     storage: Storage
     if settings.redis_url:
-        storage = storage_from_string(settings.redis_url)  # type: ignore[assignment]
+        try:
+            storage = storage_from_string(settings.redis_url)  # type: ignore[assignment]
+        except ConfigurationError as error:
+            raise SettingsError(
+                f"REDIS_URL cannot be used: {error} (install kinabase-m365[redis])"
+            ) from None
     else:
         storage = DatabaseStorage(get_database(app).engine)
     app.extensions[EXTENSION_KEY] = PasswordThrottle(FixedWindowRateLimiter(storage))

@@ -3,6 +3,7 @@ counted in the database so that every worker and machine shares the counts (issu
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,7 @@ from werkzeug.test import TestResponse
 from kinabase.organisations import Organisation
 from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
+from kinabase_m365.settings import SettingsError
 from sso.passwords import hash_password
 from sso.throttle import password_throttle
 from tests.sso.support import Scene, add_organisation, add_user, app_settings, assert_refused
@@ -123,3 +125,14 @@ def test_a_successful_sign_in_clears_the_accounts_count(
     for attempt in range(4):
         wrong = sign_in(browser, organisation, "ada@example.test", f"again {attempt}!!", "10.0.1.2")
         assert wrong.status_code == 401
+
+
+def test_redis_url_without_the_redis_client_stops_the_service_at_start(
+    engine: Engine, database_url: str, scene: Scene
+) -> None:
+    if importlib.util.find_spec("redis") is not None:
+        pytest.skip("the redis client is installed here")
+    settings = app_settings(database_url, scene.registration, redis_url="redis://127.0.0.1:6379/0")
+
+    with pytest.raises(SettingsError, match="REDIS_URL"):
+        create_app(settings)
