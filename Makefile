@@ -27,7 +27,7 @@ dev-install: $(VENV)/.dev-installed
 run: install
 	KINABASE_ENV=development $(BIN)/kinabase-m365 db upgrade
 	KINABASE_ENV=development $(BIN)/kinabase-m365 demo
-	KINABASE_ENV=development $(BIN)/kinabase-m365 serve --port $(PORT)
+	KINABASE_ENV=development SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-false} $(BIN)/kinabase-m365 serve --port $(PORT)
 
 ## lint: ruff and mypy
 lint: dev-install

@@ -89,3 +89,16 @@ def bind_entra_tenant(session: Session, organisation: Organisation, tenant_id: s
             "this Microsoft 365 tenant is already connected to another organisation"
         )
     organisation.entra_tenant_id = tenant_id
+
+
+def unbind_entra_tenant(organisation: Organisation) -> str | None:
+    """Disconnect the organisation from its Entra tenant; returns the tenant id it had.
+
+    Microsoft sign-in goes with the tenant; password sign-in is allowed if it was the only other
+    method, so that the organisation keeps a way in. Users, their records and the object ids
+    their Microsoft sign-ins recorded are kept: connecting the same tenant again links them.
+    """
+    tenant_id = organisation.entra_tenant_id
+    organisation.entra_tenant_id = None
+    set_sign_in_methods(organisation, password=True, microsoft=False)
+    return tenant_id

@@ -27,6 +27,7 @@ from kinabase_m365.directory_commands import add_directory_commands
 from kinabase_m365.field_commands import add_field_commands
 from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
+from kinabase_m365.tenant_commands import add_disconnect_command
 from sso.commands import UserCommandError, add_user_commands
 
 USAGE_ERROR = 2
@@ -73,6 +74,7 @@ def _build_parser() -> argparse.ArgumentParser:
     create.add_argument("--seats", type=_non_negative_int, default=25, help="licence seats")
     create.set_defaults(handler=_org_create)
     org.add_parser("list", help="list organisations").set_defaults(handler=_org_list)
+    add_disconnect_command(org, _unit_of_work)
 
     token = commands.add_parser("token", help="SCIM bearer tokens").add_subparsers(
         required=True, metavar="ACTION", parser_class=_Parser

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -59,6 +62,8 @@ class Settings:
     microsoft_graph_base_url: str = "https://graph.microsoft.com"
     session_access_minutes: int = 30
     session_refresh_days: int = 14
+    session_max_days: int = 30
+    redis_url: str = ""
 
     def __repr__(self) -> str:
         shown = []
@@ -118,6 +123,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "MICROSOFT_GRAPH_BASE_URL": "microsoft_graph_base_url",
     "SESSION_ACCESS_MINUTES": "session_access_minutes",
     "SESSION_REFRESH_DAYS": "session_refresh_days",
+    "SESSION_MAX_DAYS": "session_max_days",
+    "REDIS_URL": "redis_url",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -171,8 +178,8 @@ def _validated(settings: Settings) -> Settings:
                 "(set KINABASE_ENV=development to run with an insecure development secret)"
             )
         settings = dataclasses.replace(settings, secret_key=DEVELOPMENT_SECRET_KEY)
-    elif settings.environment is Environment.PRODUCTION and settings.uses_development_secret:
-        raise SettingsError("KINABASE_SECRET_KEY must not be the development secret in production")
+    elif settings.environment is Environment.PRODUCTION:
+        _validate_production_secrets(settings)
     for name in ("scim_max_page_size", "scim_bulk_max_operations", "scim_bulk_max_payload_bytes"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
@@ -181,11 +188,65 @@ def _validated(settings: Settings) -> Settings:
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")
-    for name in ("session_access_minutes", "session_refresh_days"):
+    for name in ("session_access_minutes", "session_refresh_days", "session_max_days"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
     _validate_microsoft_sign_in(settings)
     return settings
+
+
+MIN_SECRET_KEY_BITS = 256
+# Alphabets a generated key is written in, smallest first, and the bits each character carries.
+_KEY_ALPHABETS = (
+    (frozenset(string.hexdigits), 4.0),
+    (frozenset(string.ascii_letters + string.digits + "+/=-_"), 6.0),
+    (frozenset(string.printable) - frozenset(string.whitespace), math.log2(94)),
+)
+
+
+def secret_key_bits(key: str) -> float:
+    """How many bits of randomness a secret key can at most carry: its length times the bits per
+    character of the smallest usual alphabet it is written in (hex: 4, base64: 6, printable: 6.5),
+    or 0 for a key of fewer than 8 distinct characters ("aaaa…", "abab…"), which is no random
+    string. An estimate from above: a long passphrase passes, though it is weaker than it looks;
+    `secrets.token_urlsafe(32)` (43 characters) and `secrets.token_hex(32)` are 256 bits or more.
+    """
+    if len(set(key)) < 8:
+        return 0.0
+    characters = set(key)
+    for alphabet, bits in _KEY_ALPHABETS:
+        if characters <= alphabet:
+            return len(key) * bits
+    return len(key.encode()) * 8 / 2  # other characters: count half of their bytes
+
+
+def _validate_production_secrets(settings: Settings) -> None:
+    """Production refuses the development secret, a secret under 32 bytes of randomness, and
+    cookies that are not Secure (a session token sent over plain HTTP can be read on the way)."""
+    if settings.uses_development_secret:
+        raise SettingsError("KINABASE_SECRET_KEY must not be the development secret in production")
+    if secret_key_bits(settings.secret_key) < MIN_SECRET_KEY_BITS:
+        raise SettingsError(
+            "KINABASE_SECRET_KEY must carry at least 32 bytes of randomness in production: "
+            "make one with  python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    if not settings.session_cookie_secure:
+        raise SettingsError(
+            "SESSION_COOKIE_SECURE=false is refused in production: session cookies must only "
+            "travel over HTTPS (use KINABASE_ENV=development for local plain HTTP)"
+        )
+
+
+def is_local_http_url(url: str) -> bool:
+    """Whether `url` is plain HTTP to this machine itself: the host exactly localhost or a
+    loopback address, never a name that merely starts with one (http://localhost.evil.example)."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return False
+    return parts.scheme == "http" and hostname in ("localhost", "127.0.0.1", "::1")
 
 
 def _validate_microsoft_sign_in(settings: Settings) -> None:
@@ -197,8 +258,11 @@ def _validate_microsoft_sign_in(settings: Settings) -> None:
     are asked for without it.
     """
     base = settings.public_base_url
-    local = ("http://localhost", "http://127.0.0.1")
-    if settings.microsoft_configured and base and not base.startswith(("https://", *local)):
+    if (
+        settings.microsoft_configured
+        and base
+        and not (base.startswith("https://") or is_local_http_url(base))
+    ):
         raise SettingsError(
             "PUBLIC_BASE_URL must be an https:// URL for sign in with Microsoft "
             "(http only for localhost)"

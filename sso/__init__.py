@@ -21,11 +21,13 @@ def init_app(app: Flask) -> None:
     from sso import (  # noqa: PLC0415
         callback,
         consent,
+        disconnect,
         errors,
         identity_page,
         login,
         oidc,
         sessions,
+        throttle,
     )
 
     with app.app_context():
@@ -38,10 +40,12 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     sessions.init_app(app, settings)
     oidc.init_app(app, settings)
+    throttle.init_app(app, settings)
     for blueprint in (
         login.blueprint,
         callback.blueprint,
         consent.blueprint,
+        disconnect.blueprint,
         identity_page.blueprint,
     ):
         app.register_blueprint(blueprint)

@@ -3,8 +3,8 @@
 The answer is checked against this browser's flow and the id_token verified (`sso.oidc`). For a
 sign-in, the organisation is the one bound to the token's `tid` — never one named by the
 browser — and it must allow Microsoft sign-in; the user is matched and admitted (`sso.accounts`),
-their object id recorded; once that is committed, at this first Microsoft sign-in, their photo
-is fetched (`sso.photos`). Only then does a session start. For an administrator connecting
+their object id recorded; once that is committed, if they have no photo yet, their photo is
+fetched (`sso.photos`). Only then does a session start. For an administrator connecting
 Microsoft 365, the verified tenant leads on to admin consent (`sso.consent`).
 """
 
@@ -32,7 +32,7 @@ from sso.flows import PendingFlow, clear_flow_cookie, take_flow
 from sso.models import FlowPurpose
 from sso.oidc import VerifiedAnswer, verify_answer
 from sso.photos import fetch_my_photo, has_photo, store_first_photo
-from sso.sessions import start_session
+from sso.sessions import revoke_sessions, start_session
 from sso.urls import SIGN_IN_CALLBACK_PATH, local_path, see_other
 
 blueprint = Blueprint("sso_callback", __name__)
@@ -43,12 +43,13 @@ log = logging.getLogger(__name__)
 def microsoft_callback() -> Response:
     """Complete the sign-in (or the connection) this browser started."""
     session = db_session()
-    flow = take_flow(session, request, FlowPurpose.SIGN_IN, FlowPurpose.CONNECT)
+    state = request.form.get("state", "")
+    flow = take_flow(session, request, state, FlowPurpose.SIGN_IN, FlowPurpose.CONNECT)
     session.commit()  # the flow is used up, whatever the outcome: one answer per flow
     if flow is None:
         raise InvalidSignInResponse(
-            "No sign-in is in progress in this browser, or it took longer than ten minutes. "
-            "Start again from the sign-in page."
+            "This answer does not match a sign-in in progress in this browser, or the sign-in "
+            "took longer than ten minutes. Start again from the sign-in page."
         )
     answer = verify_answer(flow, request.form.to_dict())
     if flow.purpose is FlowPurpose.CONNECT:
@@ -72,12 +73,13 @@ def _complete_sign_in(session: Session, flow: PendingFlow, answer: VerifiedAnswe
         )
     if not organisation.microsoft_sign_in:
         raise SignInMethodNotAllowed(
-            f"{organisation.name} does not allow signing in with Microsoft. "
+            "This organisation does not allow signing in with Microsoft. "
             "Sign in with your email address and password."
         )
     user = match_microsoft_user(session, organisation, identity)
     admit(session, user)
-    wants_photo = link_microsoft_identity(user, identity) and not has_photo(session, user)
+    link_microsoft_identity(user, identity)
+    wants_photo = not has_photo(session, user)
     session.commit()
     log.info("user %s of organisation %s signed in with Microsoft", user.id, organisation.id)
     if wants_photo:
@@ -86,6 +88,9 @@ def _complete_sign_in(session: Session, flow: PendingFlow, answer: VerifiedAnswe
         if photo is not None:
             store_first_photo(session, user, photo)
     response = see_other(local_path(flow.payload.get("next")))
-    start_session(response, user, "microsoft")
+    replaced = flow.payload.get("replaces")  # the session of the browser that started
+    revoke_sessions(session, [str(sid) for sid in replaced] if isinstance(replaced, list) else [])
+    start_session(session, response, user, "microsoft")
+    session.commit()
     clear_flow_cookie(response)
     return response

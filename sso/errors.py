@@ -75,6 +75,23 @@ class AccountRefused(SignInRefused):
     """No usable Kinabase account: none matches, it is deactivated, or no seat is free."""
 
 
+class NoMatchingAccount(AccountRefused):
+    """No Kinabase account of the organisation matches the Microsoft identity on a key that
+    cannot be forged (`sso.accounts`); the page says what an Administrator can do."""
+
+    title = "No Kinabase account matches your Microsoft account"
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(
+            f"You signed in to Microsoft as {shown}, but no Kinabase account of this "
+            "organisation is linked to that Microsoft account, and none can be linked to it "
+            "safely. A Kinabase Administrator can assign you to the Kinabase application in "
+            "Microsoft Entra ID, so that provisioning creates your account or records your user "
+            "principal name on the one you have; or, for a Kinabase user without a password, make "
+            "sure its email address is the address Microsoft 365 verified for you."
+        )
+
+
 class NotAnAdministrator(SignInRefused):
     """The signed-in user is not an Administrator of their organisation."""
 
@@ -118,11 +135,13 @@ class NotConfigured(SignInRefused):
         )
 
 
-def render_refusal(refusal: SignInRefused) -> tuple[str, int]:
-    """The refusal page."""
+def render_refusal(refusal: SignInRefused) -> tuple[str, int, dict[str, str]]:
+    """The refusal page (with Retry-After when the refusal says how long to wait)."""
     log.info("refused (%s): %s", type(refusal).__name__, refusal.message)
     page = render_template("sso/refused.html", title=refusal.title, message=refusal.message)
-    return page, refusal.status
+    retry_after = getattr(refusal, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
+    return page, refusal.status, headers
 
 
 def init_app(app: Flask) -> None:

@@ -14,13 +14,14 @@ whatever SESSION_COOKIE_SECURE says.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import Request, Response
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kinabase.base import utcnow
@@ -75,31 +76,51 @@ class PendingFlow:
     payload: dict[str, Any]
 
 
-def take_flow(session: Session, request: Request, *purposes: FlowPurpose) -> PendingFlow | None:
-    """Remove and return this browser's live flow for one of `purposes`, if it has one.
+def take_flow(
+    session: Session, request: Request, state: str, *purposes: FlowPurpose
+) -> PendingFlow | None:
+    """Remove and return this browser's live flow for one of `purposes`, if it has one and
+    `state` is the flow's own (RFC 6749 §10.12).
 
-    The row is deleted whatever happens next, so a flow serves one answer from Microsoft: a
-    second POST of the same response finds nothing. DELETE … RETURNING makes two concurrent
-    answers race for the row in the database rather than in Python.
+    An answer with another state leaves the flow where it is: the flow cookie is SameSite=None,
+    so any site can make the browser post junk to the callback, and that must not cancel the
+    sign-in in progress. A matching answer deletes the row whatever happens next, so a flow
+    serves one answer from Microsoft: a second POST of the same response finds nothing. The
+    DELETE … RETURNING makes two concurrent answers race for the row in the database.
     """
     key = request.cookies.get(FLOW_COOKIE)
-    if not key:
+    if not key or not state:
         return None
     row = session.execute(
+        select(SignInFlow.id, SignInFlow.purpose, SignInFlow.payload, SignInFlow.expires_at).where(
+            SignInFlow.key_hash == _hash(key)
+        )
+    ).one_or_none()
+    if row is None or row.purpose not in purposes or row.expires_at <= utcnow():
+        return None
+    if not hmac.compare_digest(state.encode(), _state_of(row.payload).encode()):
+        return None
+    taken = session.execute(
         delete(SignInFlow)
-        .where(SignInFlow.key_hash == _hash(key))
+        .where(SignInFlow.id == row.id)
         .returning(
             SignInFlow.purpose,
             SignInFlow.org_id,
             SignInFlow.user_id,
             SignInFlow.tenant_id,
             SignInFlow.payload,
-            SignInFlow.expires_at,
         )
     ).one_or_none()
-    if row is None or row.purpose not in purposes or row.expires_at <= utcnow():
+    if taken is None:  # a concurrent answer took it
         return None
-    return PendingFlow(row.purpose, row.org_id, row.user_id, row.tenant_id, row.payload)
+    return PendingFlow(taken.purpose, taken.org_id, taken.user_id, taken.tenant_id, taken.payload)
+
+
+def _state_of(payload: dict[str, Any]) -> str:
+    """The state a flow expects back: admin consent's own, or msal's auth code flow's."""
+    flow = payload.get("flow")
+    state = payload.get("state") or (flow.get("state") if isinstance(flow, dict) else None)
+    return str(state or "")
 
 
 def set_flow_cookie(response: Response, key: str) -> None:

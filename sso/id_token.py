@@ -14,7 +14,12 @@ AzureAD/microsoft-authentication-library-for-python#911), so the service checks 
 5. `nonce` is this flow's (msal sends SHA-256 hex of its secret nonce; msal checks it too);
 6. `oid` is a GUID: with `tid` it is the only stable, non-reassignable key of a user (Microsoft
    identity platform, "Claims validation"); names and addresses are only used to find the
-   Kinabase account the first time.
+   Kinabase account the first time (`sso.accounts`), as far as the claims below allow.
+
+Optional claims read for that: `xms_edov` (the address's domain is verified by the tenant: the
+only case in which `email` may be trusted), `acct` (1 for a guest) and `idp` (present and not
+the issuer for guests), and `wids` (the user's directory roles, for connecting a tenant). The app
+registration must emit them (README, "Register the app").
 """
 
 from __future__ import annotations
@@ -54,8 +59,16 @@ class MicrosoftIdentity:
     tenant_id: str
     object_id: str
     username: str | None  # preferred_username: the UPN for work accounts; mutable
-    email: str | None
+    email: str | None  # unverified unless `email_verified`
     name: str | None
+    email_verified: bool = False  # `xms_edov`: the tenant verified the address's domain
+    guest: bool = False  # a B2B guest of the tenant (`acct` = 1, or `idp` ≠ `iss`)
+    directory_roles: frozenset[str] = frozenset()  # `wids`: directory role template ids
+
+    @property
+    def member(self) -> bool:
+        """Whether the account is a member of the token's tenant, not a guest in it."""
+        return not self.guest and "#ext#" not in (self.username or "").lower()
 
 
 class SigningKeys:
@@ -144,7 +157,23 @@ def verify_id_token(
     return MicrosoftIdentity(
         tenant_id=tenant_id,
         object_id=object_id,
-        username=claims.get("preferred_username"),
-        email=claims.get("email"),
-        name=claims.get("name"),
+        username=_text(claims.get("preferred_username")),
+        email=_text(claims.get("email")),
+        name=_text(claims.get("name")),
+        email_verified=_true(claims.get("xms_edov")),
+        guest=_true(claims.get("acct")) or claims.get("idp", claims["iss"]) != claims["iss"],
+        directory_roles=frozenset(
+            str(role).lower() for role in claims.get("wids") or () if isinstance(role, str)
+        ),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _true(value: Any) -> bool:
+    """An optional boolean claim: Entra writes `xms_edov` as true or "1", `acct` as 1."""
+    if isinstance(value, str):
+        return value.lower() in ("1", "true")
+    return value is True or value == 1

@@ -14,7 +14,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
@@ -67,3 +67,16 @@ class RevokedSession(Base):
     revoked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # When the session's longest-lived token expires; the row is useless afterwards.
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ThrottleCounter(Base):
+    """A fixed-window counter of failed password sign-ins (`sso.throttle`), kept in the database
+    so that every worker and machine counts together; the key names the limit and who it is for
+    (a hashed account or a client address), never an address in clear."""
+
+    __tablename__ = "sign_in_throttle_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch when the window ends (what the `limits` library works with).
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

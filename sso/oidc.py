@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 
 from graph.connection import http_session
 from graph.endpoints import authority_host
@@ -24,6 +24,7 @@ from sso.flows import PendingFlow, begin_flow, set_flow_cookie
 from sso.id_token import MicrosoftIdentity, SigningKeys, verify_id_token
 from sso.microsoft import begin_auth_code_flow, redeem_auth_code, require_sign_in_settings
 from sso.models import FlowPurpose
+from sso.sessions import sessions_in_request
 from sso.urls import SIGN_IN_CALLBACK_PATH, is_allowed_redirect_uri, redirect_uri, see_other
 
 KEYS_EXTENSION = "sso.signing_keys"
@@ -58,6 +59,10 @@ def send_to_microsoft(
     require_sign_in_settings(settings)
     flow = begin_auth_code_flow(tenant, redirect_uri(settings, SIGN_IN_CALLBACK_PATH))
     payload: dict[str, Any] = {"tenant": tenant, "flow": flow, "next": next_path}
+    if purpose is FlowPurpose.SIGN_IN:
+        # Microsoft's answer is a cross-site POST without the session cookies: the session this
+        # sign-in replaces is remembered now, and revoked when it succeeds.
+        payload["replaces"] = sorted(sessions_in_request(request))
     key = begin_flow(db_session(), purpose, payload, org_id=org_id, user_id=user_id)
     response = see_other(flow["auth_uri"])
     set_flow_cookie(response, key)

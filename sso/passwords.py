@@ -5,8 +5,8 @@ password), so the stored value names its own parameters and can be strengthened 
 account matches, a dummy hash is still checked, so the answer takes as long as for a wrong
 password and does not tell which email addresses have accounts.
 
-Not implemented here: throttling of repeated attempts (put a rate limit in front of
-`/login/password`), password reset by email, and self-service password change.
+Repeated failures are throttled per account and per client address (`sso.throttle`, called by
+the view). Not implemented here: password reset by email, and self-service password change.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def authenticate_with_password(
     """The organisation's user with this email and password, or WrongCredentials."""
     if not organisation.password_sign_in:
         raise SignInMethodNotAllowed(
-            f"{organisation.name} does not allow signing in with a password. "
+            "This organisation does not allow signing in with a password. "
             "Use Sign in with Microsoft."
         )
     user = find_user_by_email(session, organisation.id, email.strip()) if email else None

@@ -12,10 +12,13 @@ Graph answers; storing is its own short unit of work after the sign-in is commit
 
 from __future__ import annotations
 
+import io
 import logging
+import warnings
 from dataclasses import dataclass
 
 import requests
+from PIL import Image
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +28,8 @@ log = logging.getLogger(__name__)
 
 PHOTO_SOURCE = "microsoft"
 MAX_PHOTO_BYTES = 4 * 1024 * 1024  # Exchange Online keeps photos up to 4 MB
-PHOTO_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp"})
+_PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/bmp": "BMP"}
+PHOTO_CONTENT_TYPES = frozenset(_PILLOW_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -42,27 +46,68 @@ def has_photo(session: Session, user: User) -> bool:
 
 
 def fetch_my_photo(http: requests.Session, graph_base_url: str, access_token: str) -> Photo | None:
-    """The signed-in user's photo from Graph, or None (no photo, or Graph failed: logged)."""
+    """The signed-in user's photo from Graph, or None (no photo, or Graph failed: logged).
+
+    The body is streamed and never read past MAX_PHOTO_BYTES: a Content-Length above it is
+    refused before reading anything, and a body without one is cut off there. What arrives
+    must decode as the image type Graph declared (Pillow), so nothing else is ever stored and
+    served back as a photo.
+    """
     url = f"{graph_base_url.rstrip('/')}/v1.0/me/photo/$value"
     try:
-        response = http.get(url, headers={"Authorization": f"Bearer {access_token}"}, timeout=10)
+        with http.get(
+            url, headers={"Authorization": f"Bearer {access_token}"}, timeout=10, stream=True
+        ) as response:
+            if response.status_code == 404:
+                return None
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if response.status_code != 200 or content_type not in PHOTO_CONTENT_TYPES:
+                log.warning(
+                    "profile photo not stored: Graph answered %s (%s)",
+                    response.status_code,
+                    content_type or "no content type",
+                )
+                return None
+            content = _read_at_most(response, MAX_PHOTO_BYTES)
     except requests.RequestException as error:
         log.warning("profile photo not fetched: %s", type(error).__name__)
         return None
-    if response.status_code == 404:
+    if content is None:
+        log.warning("profile photo not stored: larger than 4 MiB")
         return None
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if response.status_code != 200 or content_type not in PHOTO_CONTENT_TYPES:
-        log.warning(
-            "profile photo not stored: Graph answered %s (%s)",
-            response.status_code,
-            content_type or "no content type",
-        )
+    if not is_image_of_type(content, content_type):
+        log.warning("profile photo not stored: the bytes are not a valid %s image", content_type)
         return None
-    if len(response.content) > MAX_PHOTO_BYTES:
-        log.warning("profile photo not stored: larger than 4 MB")
+    return Photo(content_type, content)
+
+
+def _read_at_most(response: requests.Response, limit: int) -> bytes | None:
+    """The body, or None if it is longer than `limit` (declared or as it arrives)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
         return None
-    return Photo(content_type, response.content)
+    received = bytearray()
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        received += chunk
+        if len(received) > limit:
+            return None
+    return bytes(received)
+
+
+def is_image_of_type(content: bytes, content_type: str) -> bool:
+    """Whether `content` decodes as an image of the declared type (Pillow reads the header and
+    checks the structure; a decompression bomb is refused by Pillow's pixel limit)."""
+    expected = _PILLOW_FORMATS.get(content_type)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                if image.format != expected:
+                    return False
+                image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
+        return False
+    return True
 
 
 def store_first_photo(session: Session, user: User, photo: Photo) -> bool:

@@ -1,34 +1,45 @@
 """Kinabase sessions: flask-jwt-extended access and refresh tokens in cookies.
 
 - Cookies are HttpOnly, `SameSite=Lax`, and `Secure` unless SESSION_COOKIE_SECURE=false (local
-  plain HTTP only). They are session cookies: closing the browser ends the session.
-- CSRF protection is flask-jwt-extended's double submit: each token's CSRF value is also in a
-  readable cookie, and every POST, PUT, PATCH and DELETE must send it back, as the form field
-  `csrf_token` (the service's pages do) or the header `X-CSRF-TOKEN` (scripts).
-- Every token of one sign-in carries its session id `sid`. Logout records the `sid` in
-  `revoked_sessions`, which ends the access and refresh tokens of that sign-in together, also the
-  ones renewed since; every request checks it. A deactivated user's tokens stop working at once.
-- Access tokens last SESSION_ACCESS_MINUTES, and pages renew them once half of that has passed;
-  refresh tokens last SESSION_REFRESH_DAYS and are sent only to `POST /auth/refresh`.
-- Tokens are signed (HS256) with a key derived from KINABASE_SECRET_KEY for this use only.
+  plain HTTP only; production refuses it). They are session cookies: closing the browser ends
+  the session.
+- CSRF protection is flask-jwt-extended's double submit: the session's CSRF value is in its
+  tokens and in a readable cookie, and every POST, PUT, PATCH and DELETE must send it back, as
+  the form field `csrf_token` (the service's pages do) or the header `X-CSRF-TOKEN` (scripts).
+  A session has one CSRF value for its whole life, in the access and the refresh token alike, so
+  a form rendered before a renewal still posts after it. A failed check is its own page, which
+  never says that the session ended.
+- Every token of one sign-in carries its session id `sid` and its start `auth_time`. Logout
+  records the `sid` in `revoked_sessions`, which ends the access and refresh tokens of that
+  sign-in together, also the ones renewed since; every request checks it. A deactivated user's
+  tokens stop working at once. Signing in again in the same browser revokes the session it had.
+- Access tokens last SESSION_ACCESS_MINUTES. Pages renew them once half of that has passed, and
+  when the access token has expired a page renews the session from the refresh token on the
+  server (the refresh cookie is sent to every path for that). Each renewal issues a new refresh
+  token too, lasting SESSION_REFRESH_DAYS from then: the session ends after that long idle, and
+  in any case SESSION_MAX_DAYS after it started, when no token is renewed or accepted.
+- Tokens are signed (HS256) with a key derived from KINABASE_SECRET_KEY by HKDF-SHA256
+  (RFC 5869) for this use only.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, g, render_template, request, url_for
+import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, Request, Response, current_app, g, render_template, request, url_for
 from flask_jwt_extended import (
     JWTManager,
     create_access_token,
     create_refresh_token,
+    decode_token,
     get_current_user,
     get_jwt,
     set_access_cookies,
@@ -36,24 +47,29 @@ from flask_jwt_extended import (
     unset_jwt_cookies,
     verify_jwt_in_request,
 )
-from sqlalchemy import delete
+from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException, NoAuthorizationError
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kinabase.base import utcnow
 from kinabase.users import User, UserStatus, UserType
 from kinabase_m365.database import db_session
+from kinabase_m365.runtime import current_settings
 from kinabase_m365.settings import Settings
 from sso.errors import NotAnAdministrator
 from sso.models import RevokedSession
 from sso.urls import see_other
 
 REFRESH_PATH = "/auth/refresh"
+SESSION_CLAIMS = ("org", "sid", "method", "csrf", "auth_time")
 View = TypeVar("View", bound=Callable[..., Any])
 
 
 def signing_key(secret_key: str) -> bytes:
-    """The session-token key: HMAC-SHA256 of a purpose label under the service's secret."""
-    return hmac.new(secret_key.encode(), b"kinabase session tokens", hashlib.sha256).digest()
+    """The session-token key: HKDF-SHA256 (RFC 5869) of the service's secret, for this use."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"kinabase session tokens"
+    ).derive(secret_key.encode())
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -67,7 +83,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         JWT_CSRF_CHECK_FORM=True,
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=settings.session_access_minutes),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=settings.session_refresh_days),
-        JWT_REFRESH_COOKIE_PATH=REFRESH_PATH,
+        JWT_REFRESH_COOKIE_PATH="/",
     )
     manager = JWTManager(app)
     manager.user_lookup_loader(_load_user)
@@ -80,7 +96,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         manager.user_lookup_error_loader,
     ):
         register(lambda header, payload: _not_signed_in())
-    app.after_request(_renew_access_token)
+    # After JWTManager, which registers its own handler for CSRFError: this one replaces it.
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.after_request(_renew_session)
 
 
 def _load_user(header: dict[str, Any], payload: dict[str, Any]) -> User | None:
@@ -90,7 +108,18 @@ def _load_user(header: dict[str, Any], payload: dict[str, Any]) -> User | None:
     return user
 
 
+def _session_start(claims: dict[str, Any]) -> float:
+    started = claims["auth_time"] if "auth_time" in claims else claims["iat"]
+    return float(started)
+
+
+def _session_end(claims: dict[str, Any]) -> float:
+    return _session_start(claims) + current_settings().session_max_days * 86400
+
+
 def _is_revoked(header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    if time.time() >= _session_end(payload):
+        return True  # older than SESSION_MAX_DAYS
     return db_session().get(RevokedSession, str(payload.get("sid"))) is not None
 
 
@@ -101,51 +130,132 @@ def _not_signed_in() -> Response | tuple[str, int]:
     page = render_template(
         "sso/refused.html",
         title="You are not signed in",
-        message="Your session has ended, or this form is out of date. Sign in and try again.",
+        message="Your session has ended. Sign in and try again.",
     )
     return page, 401
 
 
-def start_session(response: Response, user: User, method: str) -> None:
-    """Sign the user in on this response: new access and refresh cookies for a new session."""
-    claims = {"org": user.org_id, "sid": str(uuid.uuid4()), "method": method}
-    identity = str(user.id)
-    set_access_cookies(response, create_access_token(identity, additional_claims=claims))
-    set_refresh_cookies(response, create_refresh_token(identity, additional_claims=claims))
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    """A form without this session's CSRF value: not from one of the service's pages, or from
+    before a new sign-in. Nothing was done; this says nothing about the session."""
+    page = render_template(
+        "sso/refused.html",
+        title="This form could not be accepted",
+        message="The form was not sent from this service's page as it is now, so nothing was "
+        "changed. Go back, reload the page and try again.",
+    )
+    return page, 403
 
 
-def renew_access_token(response: Response, claims: dict[str, Any]) -> None:
-    """A fresh access token for the same session (same user, organisation and sid)."""
-    kept = {name: claims[name] for name in ("org", "sid", "method")}
-    set_access_cookies(response, create_access_token(claims["sub"], additional_claims=kept))
+def start_session(session: Session, response: Response, user: User, method: str) -> None:
+    """Sign the user in on this response: new access and refresh cookies for a new session.
+
+    The session this browser had (its cookies, when the request carries them) is revoked; the
+    caller commits.
+    """
+    revoke_sessions(session, sessions_in_request(request))
+    claims = {
+        "org": user.org_id,
+        "sid": str(uuid.uuid4()),
+        "method": method,
+        "csrf": str(uuid.uuid4()),
+        "auth_time": int(time.time()),
+    }
+    _issue_tokens(response, str(user.id), claims)
 
 
-def end_session(
-    session: Session, response: Response, claims: dict[str, Any], settings: Settings
-) -> None:
-    """Revoke every token of the session and clear the cookies."""
+def renew_session(response: Response, claims: dict[str, Any]) -> None:
+    """Fresh access and refresh tokens for the same session: same user, organisation, sid, CSRF
+    value and start; neither outlives SESSION_MAX_DAYS from the start."""
+    kept = {name: claims[name] for name in SESSION_CLAIMS if name in claims}
+    kept.setdefault("auth_time", int(_session_start(claims)))
+    _issue_tokens(response, str(claims["sub"]), kept)
+
+
+def _issue_tokens(response: Response, subject: str, claims: dict[str, Any]) -> None:
+    settings = current_settings()
+    left = timedelta(seconds=max(_session_end(claims) - time.time(), 1))
+    access = min(timedelta(minutes=settings.session_access_minutes), left)
+    refresh = min(timedelta(days=settings.session_refresh_days), left)
+    set_access_cookies(
+        response, create_access_token(subject, additional_claims=claims, expires_delta=access)
+    )
+    set_refresh_cookies(
+        response, create_refresh_token(subject, additional_claims=claims, expires_delta=refresh)
+    )
+
+
+def sessions_in_request(req: Request) -> set[str]:
+    """The session ids of the validly signed session cookies a request carries (expired ones
+    too), so that a new sign-in can revoke the session it replaces."""
+    found: set[str] = set()
+    for name in (
+        current_app.config["JWT_ACCESS_COOKIE_NAME"],
+        current_app.config["JWT_REFRESH_COOKIE_NAME"],
+    ):
+        token = req.cookies.get(name)
+        if not token:
+            continue
+        try:
+            claims = decode_token(token, allow_expired=True)
+        except (jwt.PyJWTError, JWTExtendedException):
+            continue
+        if isinstance(claims.get("sid"), str):
+            found.add(claims["sid"])
+    return found
+
+
+def revoke_sessions(session: Session, session_ids: Iterable[str]) -> None:
+    """Revoke every token of these sessions (the caller commits)."""
     now = utcnow()
-    longest = max(
-        timedelta(days=settings.session_refresh_days),
-        timedelta(minutes=settings.session_access_minutes),
-    )
+    until = now + timedelta(days=current_settings().session_max_days)
     session.execute(delete(RevokedSession).where(RevokedSession.expires_at < now))
-    session.add(
-        RevokedSession(session_id=str(claims["sid"]), revoked_at=now, expires_at=now + longest)
+    wanted = set(session_ids)
+    if not wanted:
+        return
+    known = set(
+        session.scalars(
+            select(RevokedSession.session_id).where(RevokedSession.session_id.in_(wanted))
+        )
     )
+    for session_id in wanted - known:
+        session.add(RevokedSession(session_id=session_id, revoked_at=now, expires_at=until))
+
+
+def end_session(session: Session, response: Response, claims: dict[str, Any]) -> None:
+    """Revoke every token of the session and clear the cookies."""
+    revoke_sessions(session, [str(claims["sid"])])
     unset_jwt_cookies(response)
     g.sso_session_ended = True
 
 
-def _renew_access_token(response: Response) -> Response:
-    """Renew the access cookie of a page request once half of its lifetime has passed."""
+def _renew_session(response: Response) -> Response:
+    """Renew the session's tokens on a request that came with a refresh token only (its access
+    token expired), or with an access token past half of its lifetime."""
     claims: dict[str, Any] | None = g.get("sso_claims")
-    if claims is None or g.get("sso_session_ended") or claims.get("type") != "access":
+    if claims is None or g.get("sso_session_ended") or g.get("sso_session_renewed"):
         return response
-    lifetime = claims["exp"] - claims["iat"]
-    if claims["exp"] - time.time() < lifetime / 2:
-        renew_access_token(response, claims)
+    if claims.get("type") == "refresh":
+        renew_session(response, claims)
+    elif claims.get("type") == "access":
+        lifetime = claims["exp"] - claims["iat"]
+        if claims["exp"] - time.time() < lifetime / 2:
+            renew_session(response, claims)
     return response
+
+
+def verify_session() -> dict[str, Any]:
+    """The session's claims, from the access token, or else from the refresh token (renewed on
+    the response); flask-jwt-extended's errors (not signed in, CSRF) otherwise."""
+    try:
+        verify_jwt_in_request()
+    except (NoAuthorizationError, jwt.ExpiredSignatureError):
+        if not request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"]):
+            raise
+        verify_jwt_in_request(refresh=True)
+    claims: dict[str, Any] = get_jwt()
+    g.sso_claims = claims
+    return claims
 
 
 def signed_in(view: View) -> View:
@@ -153,8 +263,7 @@ def signed_in(view: View) -> View:
 
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        verify_jwt_in_request()
-        g.sso_claims = get_jwt()
+        verify_session()
         return view(*args, **kwargs)
 
     return cast(View, guarded)

@@ -45,12 +45,18 @@ def is_allowed_redirect_uri(settings: Settings, uri: object) -> bool:
     return isinstance(uri, str) and uri in allowed_redirect_uris(settings)
 
 
-def same_origin(settings: Settings, origin: str | None) -> bool:
-    """Whether a request's `Origin` header is this service's (or absent, as from old clients)."""
+def same_origin(settings: Settings, origin: str | None, request_url: str) -> bool:
+    """Whether a request's `Origin` header is this service's (or absent, as from old clients).
+
+    The service's origin is PUBLIC_BASE_URL's; without it, the origin of the URL the request
+    was sent to (`request_url`). A cross-site form cannot choose that one: the browser sends
+    the attacker's page's origin with it, whatever host it posts to.
+    """
     if origin is None:
         return True
-    base = urlsplit(settings.public_base_url)
-    return bool(base.netloc) and origin.rstrip("/") == f"{base.scheme}://{base.netloc}"
+    base = urlsplit(settings.public_base_url or request_url)
+    expected = f"{base.scheme}://{base.netloc}".lower()
+    return bool(base.netloc) and origin.rstrip("/").lower() == expected
 
 
 def local_path(candidate: str | None) -> str:

@@ -208,6 +208,6 @@ def cli_org_id(cli_env: str, session: Session) -> int:
 def cli_env(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the kinabase-m365 command at the test database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("KINABASE_SECRET_KEY", "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0")
     monkeypatch.delenv("KINABASE_ENV", raising=False)
     return database_url

@@ -41,9 +41,19 @@ def _not_mapped(schema: str, attribute: str, reason: str) -> AttributeCoverage:
 COVERAGE: tuple[AttributeCoverage, ...] = (
     # RFC 7643 §3.1 common attributes, §4.1 User
     _mapped(USER, "id", "directory_user_links.directory_id", "the link to the Kinabase user"),
-    _not_mapped(USER, "externalId", "the client's own id; users are linked by SCIM id and email"),
+    _mapped(
+        USER,
+        "externalId",
+        "users.entra_object_id",
+        "when a GUID (objectId mapped to it): the key sign in with Microsoft links on",
+    ),
     _not_mapped(USER, "meta", "resource metadata, kept by the store"),
-    _mapped(USER, "userName", "users.email", "only when no email is given and it is an address"),
+    _mapped(
+        USER,
+        "userName",
+        "users.user_principal_name",
+        "the UPN sign in with Microsoft links on; users.email when no email is given",
+    ),
     _not_mapped(USER, "name.formatted", "Kinabase composes the name from first and last name"),
     _mapped(USER, "name.familyName", "users.last_name"),
     _mapped(USER, "name.givenName", "users.first_name"),

@@ -15,6 +15,7 @@ the provisioning service rolls back its own store write when one propagates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,7 +27,7 @@ from kinabase.colleagues import colleague_record, refresh_colleague_identity
 from kinabase.errors import EmailInUse
 from kinabase.licences import activate_user, deactivate_user
 from kinabase.user_types import settle_user_types
-from kinabase.users import User, UserStatus, find_user_by_email
+from kinabase.users import User, UserStatus, find_user_by_email, find_user_by_entra_object_id
 from scim_server.mapping.app_roles import apply_app_role_rules
 from scim_server.mapping.directory import DirectoryUser, missing_email
 from scim_server.mapping.errors import AlreadyLinked, InvalidManager
@@ -110,6 +111,7 @@ def project_user(
         link = DirectoryLink(org_id=org_id, directory_id=user.directory_id, user_id=account.id)
         session.add(link)
     _copy_profile(account, user, email)
+    _record_sign_in_keys(session, org_id, account, user)
 
     record = colleague_record(session, org_id, account.id)
     refresh_colleague_identity(record, account)
@@ -165,6 +167,26 @@ def _account_to_adopt(session: Session, org_id: int, email: str) -> tuple[User |
     if other is not None:
         raise AlreadyLinked(email, other.directory_id)
     return same_email, "adopted"
+
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _record_sign_in_keys(session: Session, org_id: int, account: User, user: DirectoryUser) -> None:
+    """Record the keys Entra controls, on which sign in with Microsoft links the account
+    (`sso.accounts`): the userName (the UPN under Entra's default mapping) as the account's
+    `user_principal_name`, and the Entra object id as `entra_object_id` when `externalId`
+    carries one (a GUID: the admin mapped `objectId` to it; Entra's default maps `mailNickname`,
+    which is no GUID). An object id is only ever recorded on an account without one that no
+    other account holds: an id recorded by a sign-in is never replaced.
+    """
+    account.user_principal_name = user.user_name
+    external_id = user.value_at("externalId")
+    if not isinstance(external_id, str) or account.entra_object_id is not None:
+        return
+    object_id = external_id.strip().lower()
+    if _GUID.fullmatch(object_id) and not find_user_by_entra_object_id(session, org_id, object_id):
+        account.entra_object_id = object_id
 
 
 def _copy_profile(account: User, user: DirectoryUser, email: str) -> None:

@@ -32,27 +32,42 @@ def test_production_refuses_the_development_secret() -> None:
 
 def test_values_are_converted_and_malformed_ones_are_named() -> None:
     settings = load_settings(
-        {"KINABASE_SECRET_KEY": "s", "SCIM_MAX_PAGE_SIZE": "50", "SESSION_COOKIE_SECURE": "no"}
+        {
+            "KINABASE_SECRET_KEY": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0",
+            "SCIM_MAX_PAGE_SIZE": "50",
+            "SESSION_COOKIE_SECURE": "no",
+            "KINABASE_ENV": "test",
+        }
     )
     assert settings.scim_max_page_size == 50
     assert settings.session_cookie_secure is False
     with pytest.raises(SettingsError, match="SCIM_MAX_PAGE_SIZE"):
-        load_settings({"KINABASE_SECRET_KEY": "s", "SCIM_MAX_PAGE_SIZE": "many"})
+        load_settings(
+            {
+                "KINABASE_SECRET_KEY": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0",
+                "SCIM_MAX_PAGE_SIZE": "many",
+            }
+        )
     with pytest.raises(SettingsError, match="KINABASE_ENV"):
         load_settings({"KINABASE_ENV": "staging"})
     with pytest.raises(SettingsError, match="MICROSOFT_AUTHORITY_HOST"):
-        load_settings({"KINABASE_SECRET_KEY": "s", "MICROSOFT_AUTHORITY_HOST": "http://x"})
+        load_settings(
+            {
+                "KINABASE_SECRET_KEY": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0",
+                "MICROSOFT_AUTHORITY_HOST": "http://x",
+            }
+        )
 
 
 def test_settings_are_frozen() -> None:
-    settings = load_settings({"KINABASE_SECRET_KEY": "s"})
+    settings = load_settings({"KINABASE_SECRET_KEY": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0"})
     with pytest.raises(AttributeError):
         settings.secret_key = "other"  # type: ignore[misc]
 
 
 def test_repr_and_str_show_no_secret() -> None:
     secrets = {
-        "KINABASE_SECRET_KEY": "kinabase-secret-key-1",
+        "KINABASE_SECRET_KEY": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0",
         "MICROSOFT_CLIENT_SECRET": "client-secret-2",
         "MICROSOFT_CLIENT_CERTIFICATE_PASSWORD": "pfx-password-3",
     }
@@ -68,8 +83,13 @@ def test_repr_and_str_show_no_secret() -> None:
         assert "client-id-5" in shown and "kinabase:***@db.internal:5432/kinabase" in shown
         assert "secret_key='***'" in shown and "microsoft_client_secret='***'" in shown
     assert settings.database_url == database  # only the repr hides it
-    assert "microsoft_client_secret=''" in repr(load_settings({"KINABASE_SECRET_KEY": "s"}))
+    assert "microsoft_client_secret=''" in repr(
+        load_settings({"KINABASE_SECRET_KEY": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0"})
+    )
     mistyped = load_settings(
-        {"KINABASE_SECRET_KEY": "s", "DATABASE_URL": "postgresql//u:pw-6@h/db"}
+        {
+            "KINABASE_SECRET_KEY": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0",
+            "DATABASE_URL": "postgresql//u:pw-6@h/db",
+        }
     )
     assert "pw-6" not in repr(mistyped)  # a URL that cannot be read is hidden whole

@@ -49,6 +49,14 @@ class DirectoryUser:
     photo: bytes | None = None
     photo_content_type: str = "image/jpeg"
     object_id: str = field(default_factory=new_guid)
+    # A B2B guest: signed in by another tenant, so id_tokens carry `idp` and `acct` = 1.
+    guest: bool = False
+    # `xms_edov` (email domain owner verified); None: whether `mail` is in the tenant's domain.
+    email_verified: bool | None = None
+
+
+# Directory role template id of Global Administrator (the `wids` claim).
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 
 
 # DirectoryUser's attributes by the name of Graph's user property they stand for.

@@ -2,8 +2,10 @@
 
 id_tokens follow the Microsoft identity platform's v2.0 shape ("ID token claims reference"):
 RS256, `kid` header, `iss` = `https://{host}/{tid}/v2.0`, `aud` = client id, `tid`, `oid`,
-`preferred_username`, `name`, `email` (with the `email` scope), `nonce` echoed exactly as the
-authorization request sent it, and `ver` 2.0. `cloud.faults` bends any of these for a test.
+`preferred_username`, `name`, `email` (with the `email` scope) with the optional claim `xms_edov`,
+`wids` (directory roles: Global Administrator for admins), `idp` and `acct` for guests, `nonce`
+echoed exactly as the authorization request sent it, and `ver` 2.0. `cloud.faults` bends any
+of these for a test.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from typing import Any
 import flask
 import jwt
 
-from tests.emulators.cloud import AccessGrant, AppRegistration, DirectoryUser, MicrosoftCloud
+from tests.emulators.cloud import (
+    GLOBAL_ADMINISTRATOR,
+    AccessGrant,
+    AppRegistration,
+    DirectoryUser,
+    MicrosoftCloud,
+)
 
 CODE_LIFETIME_SECONDS = 600
 TOKEN_LIFETIME_SECONDS = 3600
@@ -86,6 +94,12 @@ def mint_id_token(
         claims["nonce"] = code.nonce
     if "email" in code.scopes and user.mail:
         claims["email"] = user.mail
+        claims["xms_edov"] = _email_domain_verified(cloud, user)
+    if user.is_admin:
+        claims["wids"] = [GLOBAL_ADMINISTRATOR]
+    if user.guest:
+        claims["idp"] = "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/"
+        claims["acct"] = 1
     for name, value in faults.id_token_claims.items():
         if value is None:
             claims.pop(name, None)
@@ -98,6 +112,14 @@ def mint_id_token(
     forged: dict[str, Any] = {"HS256": b"a shared secret an attacker might guess!", "none": None}
     signing_key = forged.get(algorithm, key.private_pem)
     return jwt.encode(claims, signing_key, algorithm=algorithm, headers=headers)
+
+
+def _email_domain_verified(cloud: MicrosoftCloud, user: DirectoryUser) -> bool:
+    """Entra's `xms_edov`: the address is in a domain the user's tenant has verified."""
+    if user.email_verified is not None:
+        return user.email_verified
+    domain = (user.mail or "").rpartition("@")[2].lower()
+    return not user.guest and domain == cloud.tenants[user.tenant_id].domain
 
 
 def authenticate_client(

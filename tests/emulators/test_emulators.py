@@ -9,14 +9,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import time
 from typing import Any
 
+import jwt
 import msal
 import pytest
 
 from tests.conftest import UnroutedHostError
 from tests.emulators import EmulatedMicrosoft, emulate_microsoft
-from tests.emulators.cloud import MicrosoftCloud
+from tests.emulators.cloud import GLOBAL_ADMINISTRATOR, DirectoryUser, MicrosoftCloud
+from tests.emulators.entra_tokens import AuthorizationCode, mint_id_token
 from tests.emulators.keys import foreign_key
 
 REDIRECT = "http://localhost/callback"
@@ -180,3 +183,28 @@ def test_pkce_challenge_is_the_s256_of_the_verifier(microsoft: EmulatedMicrosoft
     digest = hashlib.sha256(flow["code_verifier"].encode()).digest()
     challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     assert f"code_challenge={challenge}" in flow["auth_uri"]
+
+
+def test_id_tokens_carry_the_optional_claims_entra_can_emit() -> None:
+    """xms_edov (verified domain), wids (directory roles) and, for guests, idp and acct."""
+    cloud = MicrosoftCloud()
+    contoso = cloud.add_tenant("contoso.test")
+    admin = contoso.add_user("ada", "Ada", is_admin=True)
+    elsewhere = contoso.add_user("eve", "Eve", mail="eve@fabrikam.test")
+    guest = contoso.add_user("gus_fabrikam.test#EXT#", "Gus", mail="gus@contoso.test", guest=True)
+    registration = cloud.register_app(["https://app.example/callback"])
+
+    def claims_of(user: DirectoryUser) -> dict[str, Any]:
+        code = AuthorizationCode(
+            registration.client_id, "https://app.example/callback",
+            frozenset({"openid", "email"}), "n", None, user, time.time(),
+        )  # fmt: skip
+        token = mint_id_token(cloud, "https://login.microsoftonline.com", code)
+        return dict(jwt.decode(token, options={"verify_signature": False}))
+
+    assert claims_of(admin)["xms_edov"] is True and claims_of(admin)["wids"] == [
+        GLOBAL_ADMINISTRATOR
+    ]
+    assert claims_of(elsewhere)["xms_edov"] is False and "wids" not in claims_of(elsewhere)
+    assert claims_of(guest)["acct"] == 1 and claims_of(guest)["xms_edov"] is False
+    assert claims_of(guest)["idp"] != claims_of(guest)["iss"]

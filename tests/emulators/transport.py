@@ -118,6 +118,7 @@ class WsgiTransport(BaseAdapter):
         response.headers = CaseInsensitiveDict(headers)
         response.encoding = get_encoding_from_headers(response.headers)
         response._content = body
+        response._content_consumed = True  # iter_content (stream=True) slices the body
         response.url = request.url or ""
         response.request = request
         return response

@@ -71,7 +71,7 @@ def build_service(directory: Directory, tmp_path: Path, **settings: object) -> F
     app = create_app(
         {
             "database_url": f"sqlite:///{tmp_path / 'unused.db'}",
-            "secret_key": "test-secret-key",
+            "secret_key": "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0",  # production: a strong one
             "microsoft_client_id": directory.registration.client_id,
             "microsoft_client_secret": directory.registration.client_secret or "",
             **settings,

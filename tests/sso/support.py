@@ -6,9 +6,11 @@ Two tenants: Contoso (Alice, an administrator with a photo; Bob, without one) an
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -20,7 +22,16 @@ from tests.emulators.cloud import AppRegistration, DirectoryUser, MicrosoftCloud
 
 BASE_URL = "http://localhost"
 REDIRECT_URIS = [f"{BASE_URL}/auth/microsoft/callback", f"{BASE_URL}/auth/microsoft/admin-consent"]
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a small photo of Alice"
+
+
+def image_bytes(image_format: str, size: tuple[int, int] = (8, 8)) -> bytes:
+    """A small, valid image in `image_format` (JPEG, PNG, GIF, BMP)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+JPEG = image_bytes("JPEG")  # a small photo of Alice
 
 
 @dataclass

@@ -3,6 +3,7 @@ the tenant the Administrator verifiably signed in to."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from kinabase.organisations import Organisation
-from kinabase.users import UserType
+from kinabase.users import UserType, list_users
+from kinabase_m365.cli import main
 from sso.passwords import hash_password
 from tests.emulators.cloud import DirectoryUser
 from tests.sso.support import (
@@ -30,7 +32,7 @@ def organisation(session: Session, browser: FlaskClient) -> Organisation:
     """An organisation with no Microsoft 365 yet, whose Administrator Ada is signed in."""
     organisation = add_organisation(session, None, microsoft=False)
     ada = add_user(session, organisation, "ada@contoso.test", user_type=UserType.ADMINISTRATOR)
-    bob = add_user(session, organisation, "bob@contoso.test")
+    bob = add_user(session, organisation, "bob@contoso.test", principal_name="bob@contoso.test")
     ada.password_hash = bob.password_hash = hash_password(PASSWORD)
     session.commit()
     form = {"org": str(organisation.id), "email": ada.email, "password": PASSWORD}
@@ -97,30 +99,102 @@ def test_consent_binds_the_tenant_allows_microsoft_sign_in_and_confirms(
     assert sign_in_with_microsoft(users_browser, scene, scene.bob).status_code == 303
 
 
-@pytest.mark.parametrize(
-    ("who", "decline", "expected"),
-    [("alice", True, "AADSTS65004: User declined"), ("bob", False, "AADSTS90094")],
-)
 def test_errors_from_microsoft_are_shown_plainly_and_nothing_is_bound(
-    browser: FlaskClient,
-    *,
-    scene: Scene,
-    organisation: Organisation,
-    reading: Session,
-    who: str,
-    decline: bool,
-    expected: str,
+    browser: FlaskClient, scene: Scene, organisation: Organisation, reading: Session
 ) -> None:
-    person: DirectoryUser = getattr(scene, who)
-    consent_url = go_to_admin_consent(browser, scene, person)
+    consent_url = go_to_admin_consent(browser, scene, scene.alice)
     location = scene.microsoft.browser.admin_consent(
-        consent_url, person.user_principal_name, decline=decline
+        consent_url, scene.alice.user_principal_name, decline=True
     )
 
     response = back_from_microsoft(browser, location)
 
-    assert_refused(response, 400, "Microsoft 365 was not connected", "access_denied", expected)
+    assert_refused(response, 400, "Microsoft 365 was not connected", "access_denied", "AADSTS65004")
     assert reading.get(Organisation, organisation.id).entra_tenant_id is None  # type: ignore[union-attr]
+
+
+def test_a_member_without_an_administrator_role_is_refused_at_the_connect_step(
+    browser: FlaskClient, scene: Scene, organisation: Organisation
+) -> None:
+    to_microsoft = switch(browser, "microsoft", True)
+    answer = scene.microsoft.browser.sign_in(to_microsoft.headers["Location"], "bob@contoso.test")
+
+    response = browser.post(answer.path, data=answer.fields)
+
+    assert_refused(response, 400, "not a Global Administrator or Privileged Role Administrator")
+    assert "adminconsent" not in response.headers.get("Location", "")
+
+
+def test_a_forged_consent_answer_binds_nothing_without_consent_at_microsoft(
+    browser: FlaskClient, scene: Scene, organisation: Organisation, reading: Session
+) -> None:
+    """The attack: the journey is real up to Microsoft's consent page, which the Administrator
+    skips, coming back with a hand-made `admin_consent=True&tenant=…` and the right state."""
+    consent_url = go_to_admin_consent(browser, scene, scene.alice)
+    state = parse_qs(urlsplit(consent_url).query)["state"][0]
+
+    response = browser.get(
+        "/auth/microsoft/admin-consent",
+        query_string={"admin_consent": "True", "tenant": scene.contoso.tenant_id, "state": state},
+    )
+
+    assert_refused(response, 400, "has not granted", "AADSTS7000229")
+    assert reading.get(Organisation, organisation.id).entra_tenant_id is None  # type: ignore[union-attr]
+    assert not scene.cloud.consents  # nothing consented, in any tenant
+
+
+def test_an_administrator_disconnects_after_confirming_and_users_are_kept(
+    browser: FlaskClient,
+    scene: Scene,
+    organisation: Organisation,
+    reading: Session,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    consent_url = go_to_admin_consent(browser, scene, scene.alice)
+    back_from_microsoft(
+        browser, scene.microsoft.browser.admin_consent(consent_url, "alice@contoso.test")
+    )
+    assert switch(browser, "password", False).status_code == 303
+    assert "Disconnect Microsoft 365" in browser.get("/admin/identity").text
+    page = browser.get("/admin/identity/disconnect")
+    assert page.status_code == 200 and scene.contoso.tenant_id in page.text
+
+    unconfirmed = browser.post("/admin/identity/disconnect", data={"csrf_token": csrf(browser)})
+    assert_refused(unconfirmed, 400, "confirmation page")
+    with caplog.at_level(logging.INFO, logger="sso.disconnect"):
+        done = browser.post(
+            "/admin/identity/disconnect",
+            data={"csrf_token": csrf(browser), "confirm": "disconnect"},
+        )
+
+    assert done.status_code == 303
+    current = reading.get(Organisation, organisation.id)
+    assert current is not None and current.entra_tenant_id is None
+    assert current.password_sign_in and not current.microsoft_sign_in
+    assert len(list_users(reading, organisation.id)) == 2
+    assert f"disconnected from Microsoft 365 tenant {scene.contoso.tenant_id}" in caplog.text
+    users_browser = browser.application.test_client()
+    assert_refused(sign_in_with_microsoft(users_browser, scene, scene.bob), 403, "not connected")
+
+
+def test_an_operator_disconnects_from_the_command_line(
+    scene: Scene,
+    session: Session,
+    reading: Session,
+    cli_env: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    organisation = add_organisation(session, scene.contoso, password=False)
+    add_user(session, organisation, "bob@contoso.test")
+    session.commit()
+
+    assert main(["org", "disconnect", "--org", str(organisation.id)]) == 0
+
+    assert f"disconnected from tenant {scene.contoso.tenant_id}" in capsys.readouterr().err
+    current = reading.get(Organisation, organisation.id)
+    assert current is not None and current.entra_tenant_id is None and current.password_sign_in
+    assert len(list_users(reading, organisation.id)) == 1
+    assert main(["org", "disconnect", "--org", "999"]) == 2
 
 
 def test_a_returned_tenant_other_than_the_signed_in_one_is_not_trusted(
@@ -164,7 +238,7 @@ def test_only_administrators_reach_the_page_and_every_change_needs_the_csrf_toke
     browser: FlaskClient, organisation: Organisation
 ) -> None:
     form = {"method": "microsoft", "enabled": "on"}
-    assert_refused(browser.post("/admin/identity/sign-in-methods", data=form), 401)
+    assert_refused(browser.post("/admin/identity/sign-in-methods", data=form), 403)
     anonymous = browser.application.test_client()
     assert anonymous.get("/admin/identity").headers["Location"] == "/login?next=/admin/identity"
     users_browser = browser.application.test_client()

@@ -39,7 +39,7 @@ def test_first_sign_in_links_the_account_fetches_the_photo_and_starts_a_session(
     for name in ("access_token_cookie", "refresh_token_cookie"):
         assert "HttpOnly" in cookies[name] and "Secure" in cookies[name]
         assert "SameSite=Lax" in cookies[name]
-    assert "Path=/auth/refresh" in cookies["refresh_token_cookie"]
+    assert "Path=/;" in cookies["refresh_token_cookie"]  # pages renew sessions from it
     assert "HttpOnly" not in cookies["csrf_access_token"]  # scripts and forms read it
     linked = reading.get(User, alice.id)
     assert linked is not None and linked.entra_object_id == scene.alice.object_id
@@ -169,7 +169,13 @@ def test_an_administrator_signs_in_like_anyone_else(
     browser: FlaskClient, scene: Scene, session: Session
 ) -> None:
     organisation = add_organisation(session, scene.contoso)
-    add_user(session, organisation, "alice@contoso.test", user_type=UserType.ADMINISTRATOR)
+    add_user(
+        session,
+        organisation,
+        "alice@contoso.test",
+        user_type=UserType.ADMINISTRATOR,
+        principal_name="alice@contoso.test",
+    )
     session.commit()
 
     sign_in_with_microsoft(browser, scene, scene.alice)

@@ -6,18 +6,22 @@ import io
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from kinabase.licences import deactivate_user
 from kinabase.organisations import Organisation
 from kinabase.users import User, UserStatus, UserType
+from kinabase_m365.app import create_app
 from kinabase_m365.cli import main
+from kinabase_m365.database import get_database
 from sso.passwords import hash_password
 from tests.sso.support import (
     Scene,
     add_organisation,
     add_user,
+    app_settings,
     assert_refused,
     assert_signed_out,
 )
@@ -142,7 +146,7 @@ def test_the_cli_creates_the_first_administrator_and_sets_a_password_from_stdin(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("KINABASE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("KINABASE_SECRET_KEY", "Zr3pQ8vLx2NwT7kHc9FbYd4MgJs6UaEe1RoVi5XtKq0")
     organisation = add_organisation(session, None, microsoft=False)
     session.commit()
     org = str(organisation.id)
@@ -166,3 +170,32 @@ def test_the_cli_creates_the_first_administrator_and_sets_a_password_from_stdin(
 
     assert response.status_code == 303
     assert browser.get("/admin/identity").status_code == 200
+
+
+def test_without_public_base_url_the_form_is_checked_against_the_requests_own_origin(
+    engine: Engine, database_url: str, scene: Scene, session: Session
+) -> None:
+    """Browsers send Origin with every POST: without PUBLIC_BASE_URL the service's own pages
+    (`make run`) must still sign in, and another site's form must not."""
+    app = create_app(app_settings(database_url, scene.registration, public_base_url=""))
+    try:
+        browser = app.test_client()
+        organisation = add_organisation(session, None, microsoft=False)
+        with_password(session, add_user(session, organisation, "ada@example.test"))
+        session.commit()
+        form = {"org": str(organisation.id), "email": "ada@example.test", "password": PASSWORD}
+
+        forged = browser.post(
+            "/login/password", data=form, headers={"Origin": "https://evil.example"}
+        )
+        own = browser.post(
+            "/login/password",
+            data=form,
+            base_url="http://127.0.0.1:8000",
+            headers={"Origin": "http://127.0.0.1:8000"},
+        )
+
+        assert_refused(forged, 400, "own sign-in page")
+        assert own.status_code == 303
+    finally:
+        get_database(app).engine.dispose()

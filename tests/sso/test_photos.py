@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from kinabase.users import UserPhoto
-from tests.sso.support import JPEG, Scene, add_organisation, add_user, sign_in_with_microsoft
+from sso.photos import MAX_PHOTO_BYTES, _read_at_most
+from tests.sso.support import (
+    JPEG,
+    Scene,
+    add_organisation,
+    add_user,
+    image_bytes,
+    sign_in_with_microsoft,
+)
 
 PHOTO_PATH = "/v1.0/me/photo/$value"
 
@@ -109,3 +119,80 @@ def test_something_that_is_not_an_image_is_not_stored(
     assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
 
     assert reading.get(UserPhoto, alice.id) is None
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"<html><script>alert(1)</script></html>", "image/jpeg"),  # HTML declared as a JPEG
+        (image_bytes("PNG"), "image/jpeg"),  # a PNG declared as a JPEG
+        (JPEG[: len(JPEG) // 2], "image/jpeg"),  # a truncated JPEG
+        (b"GIF89a" + b"\x00" * 20, "image/gif"),  # a header and nothing else
+    ],
+)
+def test_bytes_that_do_not_decode_as_the_declared_image_type_are_not_stored(
+    browser: FlaskClient,
+    *,
+    scene: Scene,
+    session: Session,
+    reading: Session,
+    caplog: pytest.LogCaptureFixture,
+    content: bytes,
+    content_type: str,
+) -> None:
+    organisation = add_organisation(session, scene.contoso)
+    alice = add_user(session, organisation, "alice@contoso.test")
+    session.commit()
+    scene.alice.photo, scene.alice.photo_content_type = content, content_type
+
+    with caplog.at_level(logging.WARNING, logger="sso.photos"):
+        assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
+
+    assert reading.get(UserPhoto, alice.id) is None
+    assert "not a valid" in caplog.text
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "GIF", "BMP"])
+def test_each_declared_image_type_that_decodes_is_stored(
+    browser: FlaskClient, scene: Scene, session: Session, reading: Session, image_format: str
+) -> None:
+    organisation = add_organisation(session, scene.contoso)
+    alice = add_user(session, organisation, "alice@contoso.test")
+    session.commit()
+    scene.alice.photo = image_bytes(image_format)
+    scene.alice.photo_content_type = f"image/{image_format.lower()}"
+
+    assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
+
+    photo = reading.get(UserPhoto, alice.id)
+    assert photo is not None and photo.content == scene.alice.photo
+
+
+def test_a_photo_over_4_mib_is_refused_from_its_content_length(
+    browser: FlaskClient,
+    scene: Scene,
+    session: Session,
+    reading: Session,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    organisation = add_organisation(session, scene.contoso)
+    alice = add_user(session, organisation, "alice@contoso.test")
+    session.commit()
+    scene.alice.photo = JPEG + b"\x00" * (4 * 1024 * 1024)
+
+    with caplog.at_level(logging.WARNING, logger="sso.photos"):
+        assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
+
+    assert reading.get(UserPhoto, alice.id) is None
+    assert "larger than 4 MiB" in caplog.text
+
+
+def test_a_body_without_content_length_is_read_no_further_than_4_mib() -> None:
+    """A chunked answer has no Content-Length: reading stops one chunk past the cap."""
+    body = io.BytesIO(b"\xff" * (64 * 1024 * 1024))
+    response = requests.Response()
+    response.raw = body
+    response.status_code = 200
+
+    assert _read_at_most(response, MAX_PHOTO_BYTES) is None
+    assert body.tell() <= MAX_PHOTO_BYTES + 64 * 1024

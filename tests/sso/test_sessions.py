@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_jwt_extended import create_access_token, decode_token
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,7 @@ from kinabase.licences import deactivate_user
 from kinabase.users import User
 from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
+from kinabase_m365.settings import SettingsError, load_settings
 from tests.sso.support import (
     Scene,
     add_organisation,
@@ -54,7 +57,9 @@ def test_logout_without_the_csrf_token_is_refused(
 
     response = browser.post("/logout")
 
-    assert response.status_code == 401
+    assert response.status_code == 403
+    assert "This form could not be accepted" in response.text
+    assert "not signed in" not in response.text and "ended" not in response.text
     assert browser.get("/account").status_code == 200
 
 
@@ -63,7 +68,7 @@ def test_logout_revokes_the_access_and_refresh_tokens(
 ) -> None:
     bob = signed_in_browser(browser, scene, session)
     access = cookie(browser, "access_token_cookie")
-    refresh = cookie(browser, "refresh_token_cookie", path="/auth/refresh")
+    refresh = cookie(browser, "refresh_token_cookie")
     csrf_refresh = cookie(browser, "csrf_refresh_token")
 
     response = browser.post("/logout", data={"csrf_token": cookie(browser, "csrf_access_token")})
@@ -76,7 +81,7 @@ def test_logout_revokes_the_access_and_refresh_tokens(
     thief = browser.application.test_client()
     thief.set_cookie("access_token_cookie", access)
     assert_signed_out(thief)
-    thief.set_cookie("refresh_token_cookie", refresh, path="/auth/refresh")
+    thief.set_cookie("refresh_token_cookie", refresh)
     thief.set_cookie("csrf_refresh_token", csrf_refresh)
     assert thief.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf_refresh}).status_code == 401
 
@@ -88,7 +93,7 @@ def test_the_refresh_token_gives_a_new_access_token_for_the_same_session(
     old_access = cookie(browser, "access_token_cookie")
     csrf = cookie(browser, "csrf_refresh_token")
 
-    assert browser.post("/auth/refresh").status_code == 401  # CSRF applies here too
+    assert browser.post("/auth/refresh").status_code == 403  # CSRF applies here too
     response = browser.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
 
     assert response.status_code == 204
@@ -149,3 +154,122 @@ def test_cookies_may_drop_secure_for_local_plain_http(
         assert "Secure" in session_cookies(flow)["kinabase_sign_in_flow"]  # SameSite=None needs it
     finally:
         get_database(app).engine.dispose()
+
+
+def page_csrf(html: str) -> str:
+    """The CSRF value a page's form carries."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def aged_access_token(app: Flask, browser: FlaskClient, *, age: int, lifetime: int) -> str:
+    """The browser's access token, re-issued as if it were `age` seconds old."""
+    with app.app_context():
+        claims = decode_token(cookie(browser, "access_token_cookie"))
+        kept = {name: claims[name] for name in ("org", "sid", "method", "csrf", "auth_time")}
+        return create_access_token(
+            claims["sub"],
+            expires_delta=timedelta(seconds=lifetime - age),
+            additional_claims={**kept, "iat": int(time.time()) - age},
+        )
+
+
+def test_a_form_rendered_before_a_renewal_still_signs_out(
+    browser: FlaskClient, scene: Scene, session: Session, sso_app: Flask
+) -> None:
+    """The attack on the old code: renewal changed the CSRF value, so Sign out answered "You are
+    not signed in" while the session stayed valid."""
+    signed_in_browser(browser, scene, session)
+    browser.set_cookie(
+        "access_token_cookie", aged_access_token(sso_app, browser, age=1500, lifetime=1800)
+    )
+    page = browser.get("/account")  # renders the Sign out form, and renews the token
+    assert "access_token_cookie" in session_cookies(page)
+
+    response = browser.post("/logout", data={"csrf_token": page_csrf(page.text)})
+
+    assert response.status_code == 303
+    assert_signed_out(browser)
+
+
+def test_pages_renew_an_expired_access_token_from_the_refresh_token(
+    browser: FlaskClient, scene: Scene, session: Session, sso_app: Flask
+) -> None:
+    signed_in_browser(browser, scene, session)
+    browser.set_cookie(
+        "access_token_cookie", aged_access_token(sso_app, browser, age=1900, lifetime=1800)
+    )
+
+    response = browser.get("/account")
+
+    assert response.status_code == 200
+    cookies = session_cookies(response)
+    assert "access_token_cookie" in cookies and "refresh_token_cookie" in cookies
+    browser.delete_cookie("access_token_cookie")  # a browser that dropped it altogether
+    assert browser.get("/account").status_code == 200
+
+
+def test_sign_out_with_only_the_refresh_token_revokes_it(
+    browser: FlaskClient, scene: Scene, session: Session
+) -> None:
+    signed_in_browser(browser, scene, session)
+    refresh = cookie(browser, "refresh_token_cookie")
+    csrf = cookie(browser, "csrf_refresh_token")
+    browser.delete_cookie("access_token_cookie")
+
+    response = browser.post("/logout", data={"csrf_token": csrf})
+
+    assert response.status_code == 303
+    assert session_cookies(response)["refresh_token_cookie"].startswith("refresh_token_cookie=;")
+    thief = browser.application.test_client()
+    thief.set_cookie("refresh_token_cookie", refresh)
+    thief.set_cookie("csrf_refresh_token", csrf)
+    assert_signed_out(thief)
+    assert thief.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf}).status_code == 401
+
+
+def test_a_session_is_not_renewed_past_session_max_days(
+    browser: FlaskClient, scene: Scene, session: Session, sso_app: Flask
+) -> None:
+    bob = signed_in_browser(browser, scene, session)
+    month_ago = int(time.time()) - 31 * 86400
+    with sso_app.app_context():
+        claims = decode_token(cookie(browser, "refresh_token_cookie"))
+        old = create_refresh_token(
+            str(bob.id),
+            additional_claims={
+                **{name: claims[name] for name in ("org", "sid", "method", "csrf")},
+                "auth_time": month_ago,
+            },
+        )
+    browser.set_cookie("refresh_token_cookie", old)
+    browser.delete_cookie("access_token_cookie")
+
+    assert_signed_out(browser)
+    refreshed = browser.post("/auth/refresh", headers={"X-CSRF-TOKEN": claims["csrf"]})
+    assert refreshed.status_code == 401
+
+
+def test_signing_in_again_revokes_the_session_the_browser_had(
+    browser: FlaskClient, scene: Scene, session: Session
+) -> None:
+    signed_in_browser(browser, scene, session)
+    old_access = cookie(browser, "access_token_cookie")
+    old_refresh = cookie(browser, "refresh_token_cookie")
+
+    assert sign_in_with_microsoft(browser, scene, scene.bob).status_code == 303
+
+    assert browser.get("/account").status_code == 200  # the new session works
+    for name, value in (("access_token_cookie", old_access), ("refresh_token_cookie", old_refresh)):
+        thief = browser.application.test_client()
+        thief.set_cookie(name, value)
+        assert_signed_out(thief)
+
+
+def test_session_max_days_is_a_setting() -> None:
+    settings = load_settings({"KINABASE_ENV": "test", "SESSION_MAX_DAYS": "7"})
+    assert settings.session_max_days == 7
+    assert load_settings({"KINABASE_ENV": "test"}).session_max_days == 30
+    with pytest.raises(SettingsError, match="SESSION_MAX_DAYS"):
+        load_settings({"KINABASE_ENV": "test", "SESSION_MAX_DAYS": "0"})

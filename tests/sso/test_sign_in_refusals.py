@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -94,7 +95,7 @@ def test_an_answer_without_a_flow_in_this_browser_is_refused(
     stranger = browser.application.test_client()
     response = stranger.post(answer.path, data=answer.fields)
 
-    assert_refused(response, 400, "No sign-in is in progress")
+    assert_refused(response, 400, "does not match a sign-in in progress")
 
 
 def test_a_replayed_code_is_refused_by_microsoft_and_a_replayed_answer_by_the_service(
@@ -136,14 +137,20 @@ def test_a_user_of_another_organisation_is_refused(
 
     response = sign_in_with_microsoft(browser, scene, scene.bob)
 
-    assert_refused(response, 403, "has no Kinabase account for bob@contoso.test")
+    assert_refused(response, 403, "bob@contoso.test", "no Kinabase account of this organisation")
 
 
 def test_an_account_linked_to_another_microsoft_identity_is_not_taken_over(
     browser: FlaskClient, scene: Scene, session: Session, reading: Session
 ) -> None:
     organisation = add_organisation(session, scene.contoso)
-    bob = add_user(session, organisation, "bob@contoso.test", object_id=new_guid())
+    bob = add_user(
+        session,
+        organisation,
+        "bob@contoso.test",
+        principal_name="bob@contoso.test",
+        object_id=new_guid(),
+    )
     session.commit()
 
     response = sign_in_with_microsoft(browser, scene, scene.bob)
@@ -191,3 +198,56 @@ def test_errors_from_microsoft_are_shown_plainly(
     response = sign_in_with_microsoft(browser, scene, scene.bob)
 
     assert_refused(response, 401, "access_denied: AADSTS50057: The user account is disabled.")
+
+
+def test_a_junk_cross_site_post_does_not_cancel_the_sign_in_in_progress(
+    browser: FlaskClient, scene: Scene, session: Session
+) -> None:
+    organisation = add_organisation(session, scene.contoso)
+    add_user(session, organisation, "bob@contoso.test")
+    session.commit()
+    answer = scene.microsoft.browser.sign_in(start_microsoft_sign_in(browser), "bob@contoso.test")
+
+    # Another site makes the browser post to the callback; the SameSite=None flow cookie goes too.
+    junk = browser.post(answer.path, data={"state": "junk", "code": "junk"})
+    no_state = browser.post(answer.path, data={})
+
+    assert_refused(junk, 400)
+    assert_refused(no_state, 400)
+    assert browser.post(answer.path, data=answer.fields).status_code == 303
+
+
+@pytest.mark.parametrize("org", ["²", "1" * 23, "-1", "1e3", "٣"])
+def test_an_org_that_is_no_organisation_id_is_a_400(browser: FlaskClient, org: str) -> None:
+    for response in (
+        browser.get("/login", query_string={"org": org}),
+        browser.post("/login/password", data={"org": org, "email": "a@b.c", "password": "x"}),
+        browser.post("/login/microsoft", data={"org": org}),
+    ):
+        assert_refused(response, 400, "does not name an organisation")
+
+
+def test_refusal_pages_do_not_name_the_organisation_to_anonymous_visitors(
+    browser: FlaskClient, scene: Scene, session: Session
+) -> None:
+    secret_name = "Project Nightingale (confidential)"
+    closed = add_organisation(session, None, microsoft=False, name=secret_name)
+    unconnected = add_organisation(session, None, microsoft=True, name=secret_name + " 2")
+    microsoft_only = add_organisation(
+        session, scene.contoso, password=False, name=secret_name + " 3"
+    )
+    session.commit()
+
+    responses = [
+        browser.post("/login/microsoft", data={"org": str(closed.id)}),
+        browser.post("/login/microsoft", data={"org": str(unconnected.id)}),
+        browser.post(
+            "/login/password",
+            data={"org": str(microsoft_only.id), "email": "bob@contoso.test", "password": "x"},
+        ),
+        browser.get(f"/login?org={closed.id}"),
+    ]
+
+    for response in responses:
+        assert "Project Nightingale" not in response.text
+    assert [r.status_code for r in responses] == [403, 403, 403, 200]
