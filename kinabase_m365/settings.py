@@ -58,6 +58,8 @@ class Settings:
     microsoft_graph_base_url: str = "https://graph.microsoft.com"
     session_access_minutes: int = 30
     session_refresh_days: int = 14
+    files_directory: str = "instance/files"
+    files_max_bytes: int = 1_073_741_824
 
     def __repr__(self) -> str:
         shown = []
@@ -116,6 +118,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "MICROSOFT_GRAPH_BASE_URL": "microsoft_graph_base_url",
     "SESSION_ACCESS_MINUTES": "session_access_minutes",
     "SESSION_REFRESH_DAYS": "session_refresh_days",
+    "FILES_DIRECTORY": "files_directory",
+    "FILES_MAX_BYTES": "files_max_bytes",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -177,7 +181,7 @@ def _validated(settings: Settings) -> Settings:
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")
-    for name in ("session_access_minutes", "session_refresh_days"):
+    for name in ("session_access_minutes", "session_refresh_days", "files_max_bytes"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
     _validate_microsoft_sign_in(settings)
