@@ -118,6 +118,8 @@ class WsgiTransport(BaseAdapter):
         response.headers = CaseInsensitiveDict(headers)
         response.encoding = get_encoding_from_headers(response.headers)
         response._content = body
+        response._content_consumed = True  # a streamed read iterates over the body in memory
+        response.raw = io.BytesIO(body)
         response.url = request.url or ""
         response.request = request
         return response
