@@ -62,15 +62,20 @@ class MissingLength(HTTPException):
     description = "an upload needs a Content-Length"
 
 
-@blueprint.errorhandler(Exception)
 def _error(error: Exception) -> Any:
-    if isinstance(error, HTTPException):
-        return jsonify({"error": error.description}), error.code
     for kind, status in STATUS_OF_ERROR:
         if isinstance(error, kind):
             message = getattr(error, "message", None) or str(error)
             return jsonify({"error": message}), status
-    raise error
+    raise error  # pragma: no cover - registered for the kinds above only
+
+
+# Only these kinds: session and CSRF refusals stay sign-in's to answer (sso.sessions).
+for _kind, _ in STATUS_OF_ERROR:
+    blueprint.register_error_handler(_kind, _error)
+blueprint.register_error_handler(
+    MissingLength, lambda error: (jsonify({"error": error.description}), 411)
+)
 
 
 def _signed_in_org() -> tuple[int, int]:
