@@ -8,7 +8,9 @@ lock (or a PostgreSQL connection) while it runs. The costs of that order:
   built-in copy stays (it may be shared with another file of the same content, and is harmless).
 - Deleting a SharePoint file deletes its bytes first, so that a refusal (a missing permission)
   changes nothing; then the row. Deleting a built-in file deletes the row first and then the
-  bytes, if no other file of the organisation has the same content.
+  bytes, if no other file of the organisation has the same content. (Known gap: an upload of
+  the same content that stored its bytes but has not committed its row when such a delete
+  counts the sharers loses its bytes; the window is the upload's final INSERT.)
 
 Every call runs inside a Flask app context (the SharePoint provider uses the app's Microsoft
 client); a worker or the CLI pushes one.

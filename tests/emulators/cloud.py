@@ -262,6 +262,7 @@ class Faults:
     id_token_tenant_id: str | None = None  # sign as if the user were in this tenant
     graph_errors: dict[str, int] = field(default_factory=dict)  # Graph path → HTTP status
     graph_faults: list[GraphFault] = field(default_factory=list)  # answered before the resource
+    corrupt_uploads: int = 0  # SharePoint stores the next N uploaded files with one bit flipped
 
     def graph_fault(self, path: str, status: int, **options: Any) -> GraphFault:
         """Fail requests to a Graph path (`/v1.0/users`) with `status`: see GraphFault."""

@@ -17,6 +17,8 @@ uploads, downloads and deletes, as Graph v1.0 serves them (reference §2.1).
   serves the bytes without a token (and honours `Range`).
 - `DELETE /drives/{id}/items/{id}` is 204 (then 404 `itemNotFound`).
 
+`cloud.faults.corrupt_uploads = N` stores the next N files with their first bit flipped.
+
 Drives are found only in the token's own tenant; app-only tokens need `Sites.ReadWrite.All`
 (reads: `Sites.Read.All` too) or answer 403 `accessDenied`. Each driveItem's
 `file.hashes.quickXorHash` is computed here by `reference_quick_xor_hash`, written apart from the
@@ -228,6 +230,10 @@ class DriveRoutes:
         self, drive: Drive, path: str, content: bytes, behavior: str
     ) -> tuple[DriveItem, bool]:
         """Put the content at the path under the conflict behaviour; (item, created)."""
+        faults = self.emulator.cloud.faults
+        if faults.corrupt_uploads and content:
+            faults.corrupt_uploads -= 1
+            content = bytes([content[0] ^ 1]) + content[1:]
         *folders, name = [part for part in path.split("/") if part]
         parent = drive.root
         for folder in folders:

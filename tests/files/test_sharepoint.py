@@ -12,7 +12,7 @@ import pytest
 from files.service import delete_file, open_file, record_files, upload_file
 from graph import drive
 from graph.errors import ConsentMissing, GraphUnavailable
-from kinabase.errors import NotFound
+from kinabase.errors import NotFound, StorageFailed
 from kinabase.organisations import FileStorageProvider
 from tests.files.conftest import Organisation, World
 from tests.graph.conftest import SteppingClock
@@ -241,3 +241,17 @@ def test_switching_provider_keeps_old_files_where_they_are(world: World) -> None
     assert providers == {in_sharepoint: "sharepoint", built_in.id: "builtin"}
     assert download(world, world.acme, in_sharepoint) == b"before"
     assert download(world, world.acme, built_in.id) == b"after"
+
+
+@pytest.mark.parametrize("size", [100, LARGE])
+def test_a_copy_whose_quick_xor_hash_differs_is_deleted_and_nothing_recorded(
+    world: World, size: int
+) -> None:
+    world.cloud.faults.corrupt_uploads = 1
+
+    with pytest.raises(StorageFailed, match="quickXorHash"):
+        upload(world, world.acme, os.urandom(size))
+
+    assert stored_names(world.acme) == {}
+    with world.app.app_context():
+        assert record_files(world.database, world.acme.org_id, world.acme.record_id) == []
