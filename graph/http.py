@@ -1,6 +1,7 @@
-"""Microsoft Graph over HTTP with app-only tokens: one GET, retried the way Graph asks.
+"""Microsoft Graph over HTTP with app-only tokens: one request loop, retried the way Graph asks.
 
-Every Graph read of the service goes through `get_json`, `get_bytes` or `iter_pages`, with the
+Every Graph call of the service goes through `send` (reads through `get_json`, `get_bytes` or
+`iter_pages`; the drive's writes in `graph.drive` call `send` with their method), with the
 app's one HTTP session (`graph.connection`) and the tenant's app-only token (`graph.app_tokens`),
 so inside a Flask app context. What they do for every caller:
 
@@ -166,29 +167,65 @@ def send_get(
     headers: Mapping[str, str] | None = None,
 ) -> requests.Response:
     """GET with retries (see the module's docstring); a 2xx response, or an error raised."""
+    return send("GET", tenant_id, url, params, permission=permission, headers=headers)
+
+
+def send(
+    method: str,
+    tenant_id: str,
+    url: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    permission: str,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    stream: bool = False,
+    authorize: bool = True,
+) -> requests.Response:
+    """Send a Graph request with retries (see the module's docstring); a 2xx response (redirects
+    are followed: a download's 302 to its pre-authenticated URL), else an error raised.
+
+    `body` is bytes, so that a retry sends it again whole. `stream` leaves the response's body
+    unread for the caller to iterate. `authorize=False` sends no token: an upload session's
+    `uploadUrl` is pre-authenticated and may answer 401 to one (driveitem-createuploadsession).
+    Every method is retried on 429, 503, 504 and a failed connection: Graph did not act on a
+    throttled request, and callers only send requests that are safe to repeat or that they
+    reconcile (an upload fragment sent twice is answered 416).
+    """
     deadline = clock.monotonic() + RETRY.total_seconds
-    token = acquire_app_token(tenant_id)
+    token = acquire_app_token(tenant_id) if authorize else None
     renewed = False
     attempt = 0
     while True:
         attempt += 1
-        request_id = str(uuid.uuid4())
         sent = {
             **(headers or {}),
-            "Authorization": f"Bearer {token}",
-            "client-request-id": request_id,  # Microsoft support traces a request by it
+            "client-request-id": str(uuid.uuid4()),  # Microsoft support traces a request by it
         }
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
         try:
-            response: requests.Response | None = http_session().get(
-                url, params=params, headers=sent, timeout=TIMEOUT
+            response: requests.Response | None = http_session().request(
+                method,
+                url,
+                params=params,
+                headers=sent,
+                data=body,
+                stream=stream,
+                timeout=TIMEOUT,
             )
         except (requests.ConnectionError, requests.Timeout) as error:
-            log.info("Graph GET %s failed (%s)", _path(url), type(error).__name__)
+            log.info("Graph %s %s failed (%s)", method, _path(url), type(error).__name__)
             response = None
         if response is not None:
             if response.status_code < 300:
                 return response
-            if response.status_code == 401 and not renewed and _token_refused(response):
+            if (
+                response.status_code == 401
+                and token is not None
+                and not renewed
+                and _token_refused(response)
+            ):
                 log.info("Graph refused the token of tenant %s; asking for a new one", tenant_id)
                 token = acquire_app_token(tenant_id, renew=True)
                 renewed = True
@@ -196,8 +233,9 @@ def send_get(
                 continue
             if response.status_code not in RETRIED_STATUSES:
                 raise _refusal(response, permission)
+            response.close()
         wait = _wait_before_retry(response, attempt, deadline, url)
-        log.info("Graph GET %s: retry %d in %.1f s", _path(url), attempt, wait)
+        log.info("Graph %s %s: retry %d in %.1f s", method, _path(url), attempt, wait)
         clock.sleep(wait)
 
 

@@ -42,3 +42,19 @@ class FieldExists(DomainError):
 
 class InvalidFieldType(DomainError):
     """A field type that does not exist, or that a field of this collection cannot have."""
+
+
+class FileTooLarge(DomainError):
+    """A file larger than the storage accepts (FILES_MAX_BYTES)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the file is larger than the limit of {limit} bytes")
+
+
+class IncompleteUpload(DomainError):
+    """The content ended before, or went on after, the size the upload announced."""
+
+
+class StorageFailed(DomainError):
+    """The storage provider could not store, read or delete the bytes (the message says why)."""

@@ -49,6 +49,11 @@ class Organisation(Base):
         ),
         default=FileStorageProvider.BUILTIN,
     )
+    # The SharePoint document library new files go to when the provider is SharePoint: the site
+    # (Graph's "host,siteCollection,web" id) and the drive (library) id. Files already stored
+    # keep their own location (kinabase/files.py), so changing these strands nothing.
+    sharepoint_site_id: Mapped[str | None] = mapped_column(String(300))
+    sharepoint_drive_id: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -102,3 +107,29 @@ def unbind_entra_tenant(organisation: Organisation) -> str | None:
     organisation.entra_tenant_id = None
     set_sign_in_methods(organisation, password=True, microsoft=False)
     return tenant_id
+
+
+def set_file_storage(
+    organisation: Organisation,
+    provider: FileStorageProvider,
+    *,
+    site_id: str | None = None,
+    drive_id: str | None = None,
+) -> None:
+    """Choose where the organisation's new files are stored.
+
+    SharePoint needs a connected Microsoft 365 tenant, a site and a document library (drive);
+    the built-in storage keeps any SharePoint library chosen before, for switching back.
+    Files stored before keep their provider and location: nothing moves.
+    """
+    if provider is FileStorageProvider.SHAREPOINT:
+        if organisation.entra_tenant_id is None:
+            raise InvalidSetting(
+                "SharePoint storage needs a connected Microsoft 365 tenant "
+                "(Identity & Provisioning → Connect Microsoft 365)"
+            )
+        if not site_id or not drive_id:
+            raise InvalidSetting("SharePoint storage needs a site and a document library")
+        organisation.sharepoint_site_id = site_id
+        organisation.sharepoint_drive_id = drive_id
+    organisation.file_storage_provider = provider

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 from flask import Flask
 
+import files
 import graph
 import scim_server.resources
 import sso
@@ -45,6 +46,7 @@ def create_app(
     scim_server.resources.init_app(app)
     sso.init_app(app)
     security_headers.init_app(app)
+    files.init_app(app)
     return app
 
 

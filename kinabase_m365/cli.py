@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from graph.errors import MicrosoftError
 from kinabase.accounts import create_organisation
 from kinabase.database import make_engine, make_sessionmakers
 from kinabase.errors import DomainError
@@ -25,12 +26,14 @@ from kinabase.provisioning_tokens import issue_token, list_tokens, revoke_token,
 from kinabase_m365 import migrate
 from kinabase_m365.directory_commands import add_directory_commands
 from kinabase_m365.field_commands import add_field_commands
+from kinabase_m365.file_commands import add_file_commands
 from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
 from kinabase_m365.tenant_commands import add_disconnect_command
 from sso.commands import UserCommandError, add_user_commands
 
 USAGE_ERROR = 2
+MICROSOFT_FAILED = 1
 DEMO_ORGANISATION = "Demo organisation"
 DEMO_TOKEN_FILE = Path("instance/demo-token")
 
@@ -55,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, DomainError, SettingsError, UserCommandError) as error:
         print(f"kinabase-m365: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except MicrosoftError as error:
+        print(f"kinabase-m365: Microsoft: {error.message}", file=sys.stderr)
+        return MICROSOFT_FAILED
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -93,6 +99,7 @@ def _build_parser() -> argparse.ArgumentParser:
     user_actions = add_user_commands(commands, _unit_of_work)
     add_directory_commands(commands, user_actions, _unit_of_work)
     add_field_commands(commands, _unit_of_work)
+    add_file_commands(commands)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import kinabase.collections
+import kinabase.files
 import kinabase.organisations
 import kinabase.provisioning_tokens
 import kinabase.roles

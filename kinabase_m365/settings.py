@@ -64,6 +64,8 @@ class Settings:
     session_refresh_days: int = 14
     session_max_days: int = 30
     redis_url: str = ""
+    files_directory: str = "instance/files"
+    files_max_bytes: int = 1_073_741_824
 
     def __repr__(self) -> str:
         shown = []
@@ -125,6 +127,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "SESSION_REFRESH_DAYS": "session_refresh_days",
     "SESSION_MAX_DAYS": "session_max_days",
     "REDIS_URL": "redis_url",
+    "FILES_DIRECTORY": "files_directory",
+    "FILES_MAX_BYTES": "files_max_bytes",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -188,7 +192,12 @@ def _validated(settings: Settings) -> Settings:
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")
-    for name in ("session_access_minutes", "session_refresh_days", "session_max_days"):
+    for name in (
+        "session_access_minutes",
+        "session_refresh_days",
+        "session_max_days",
+        "files_max_bytes",
+    ):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
     _validate_microsoft_sign_in(settings)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = ("kinabase", "kinabase_m365", "scim_server", "sso", "graph")
-FEATURES = ("scim_server", "sso", "graph")
+PROJECT = ("kinabase", "kinabase_m365", "scim_server", "sso", "graph", "files")
+FEATURES = ("scim_server", "sso", "graph", "files")
 # The modules that wire the features together; no feature, and no part of the shell the features
 # import, may depend on them.
 WIRING = ("kinabase_m365.app", "kinabase_m365.cli", "kinabase_m365.server", "kinabase_m365.migrate")
@@ -49,10 +49,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     # The HTTP edge parses, calls the provisioning service and renders: no use case of its own.
     "scim_server/resources": ("scim_server.store", "scim_server.mapping", *WIRING),
-    "sso": ("scim_server", *WIRING),
+    "sso": ("scim_server", "files", *WIRING),
+    # Files use sign-in's sessions and the Microsoft client; never SCIM.
+    "files": ("scim_server", *WIRING),
     # The Microsoft client knows nothing of sign-in, and of SCIM only what it may call.
     "graph": (
         "sso",
+        "files",
         "scim_server.resources",
         "scim_server.store",
         "scim_server.mapping",

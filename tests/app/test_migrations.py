@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from kinabase.database import make_engine
+from kinabase.accounts import create_organisation, create_user
+from kinabase.database import make_engine, make_sessionmakers
 from kinabase_m365 import migrate
 from kinabase_m365.schema import metadata
 
@@ -59,3 +60,33 @@ def test_upgrade_creates_every_table_on_an_empty_postgresql_schema() -> None:
         with admin.begin() as connection:
             connection.execute(text("DROP SCHEMA migration_check CASCADE"))
         admin.dispose()
+
+
+def test_migrations_that_rebuild_a_sqlite_table_keep_every_row_below_it(tmp_path: Path) -> None:
+    """SQLite alters a table by copying it; with foreign keys on, dropping the old copy of
+    `organisations` would delete every user, record and grant below it (ON DELETE CASCADE)."""
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        _, write_sessions = make_sessionmakers(engine)
+        with write_sessions() as session:
+            org_id = create_organisation(session, "Acme").id
+            create_user(session, org_id, "ada@acme.test", active=True)
+            session.commit()
+
+        def rows() -> tuple[int, int, int]:
+            with engine.connect() as connection:
+                return tuple(  # type: ignore[return-value]
+                    connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+                    for table in ("organisations", "users", "records")
+                )
+
+        assert rows() == (1, 1, 1)
+        engine.dispose()
+        migrate.downgrade(url, "0005")  # rebuilds organisations (seats, files, case keys)
+        assert rows() == (1, 1, 1)
+        migrate.upgrade(url)
+        assert rows() == (1, 1, 1)
+    finally:
+        engine.dispose()

@@ -99,14 +99,102 @@ class UserChange:
 
 
 @dataclass
+class DriveItem:
+    """A file or folder of a drive; `parent_id` None for the drive's root folder."""
+
+    name: str
+    parent_id: str | None
+    is_folder: bool
+    content: bytes = b""
+    item_id: str = field(default_factory=lambda: "01" + secrets.token_hex(16).upper())
+
+
+@dataclass
+class Drive:
+    """A document library: its items by id, the root folder among them."""
+
+    name: str
+    site: Site
+    drive_id: str = field(default_factory=lambda: "b!" + secrets.token_urlsafe(48))
+    items: dict[str, DriveItem] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = DriveItem("root", None, True)
+        self.items[self.root.item_id] = self.root
+
+    def children(self, folder: DriveItem) -> list[DriveItem]:
+        """The items directly in a folder."""
+        return [item for item in self.items.values() if item.parent_id == folder.item_id]
+
+    def child(self, folder: DriveItem, name: str) -> DriveItem | None:
+        """The item of this name in the folder (names compare case-insensitively)."""
+        wanted = name.lower()
+        return next((i for i in self.children(folder) if i.name.lower() == wanted), None)
+
+    def files(self) -> list[DriveItem]:
+        """Every file of the drive."""
+        return [item for item in self.items.values() if not item.is_folder]
+
+    def add_file(self, path: str, content: bytes) -> DriveItem:
+        """Put a file at `folder/…/name`, making the folders (test seeding)."""
+        *folders, name = path.split("/")
+        parent = self.root
+        for folder in folders:
+            existing = self.child(parent, folder)
+            if existing is None:
+                existing = DriveItem(folder, parent.item_id, True)
+                self.items[existing.item_id] = existing
+            parent = existing
+        item = DriveItem(name, parent.item_id, False, content)
+        self.items[item.item_id] = item
+        return item
+
+
+@dataclass
+class Site:
+    """A SharePoint site of a tenant, with its document libraries."""
+
+    name: str
+    host: str
+    site_id: str = ""
+    drives: dict[str, Drive] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.site_id:
+            self.site_id = f"{self.host},{new_guid()},{new_guid()}"
+
+    def add_library(self, name: str) -> Drive:
+        """Add a document library."""
+        drive = Drive(name, self)
+        self.drives[drive.drive_id] = drive
+        return drive
+
+
+@dataclass
 class Tenant:
-    """An Entra tenant: a directory of users and groups under one tenant id."""
+    """An Entra tenant: a directory of users and groups under one tenant id, and SharePoint
+    sites with their document libraries."""
 
     tenant_id: str
     domain: str
     users: dict[str, DirectoryUser] = field(default_factory=dict)
     groups: dict[str, DirectoryGroup] = field(default_factory=dict)
     changes: list[UserChange] = field(default_factory=list)
+    sites: dict[str, Site] = field(default_factory=dict)
+
+    def add_site(self, name: str) -> Site:
+        """Add a SharePoint site at `{tenant}.sharepoint.com/sites/{name}`."""
+        host = f"{self.domain.split('.')[0]}.sharepoint.com"
+        site = Site(name, host)
+        self.sites[site.site_id] = site
+        return site
+
+    def drive(self, drive_id: str) -> Drive | None:
+        """The drive with this id in any of the tenant's sites."""
+        for site in self.sites.values():
+            if drive_id in site.drives:
+                return site.drives[drive_id]
+        return None
 
     def add_user(self, local_part: str, display_name: str, **attributes: Any) -> DirectoryUser:
         """Add a user `local_part@domain` (mail defaults to the UPN)."""
@@ -182,6 +270,7 @@ class Faults:
     id_token_tenant_id: str | None = None  # sign as if the user were in this tenant
     graph_errors: dict[str, int] = field(default_factory=dict)  # Graph path → HTTP status
     graph_faults: list[GraphFault] = field(default_factory=list)  # answered before the resource
+    corrupt_uploads: int = 0  # SharePoint stores the next N uploaded files with one bit flipped
 
     def graph_fault(self, path: str, status: int, **options: Any) -> GraphFault:
         """Fail requests to a Graph path (`/v1.0/users`) with `status`: see GraphFault."""
@@ -193,6 +282,11 @@ class Faults:
         """After `after` requests to the path, the token presented expires: that request and
         every later one with the token get 401 InvalidAuthenticationToken."""
         return self.graph_fault(path, 401, after=after, expire_token=True)
+
+    def lose_response(self, path: str, *, after: int = 0, times: int = 1) -> GraphFault:
+        """Graph handles the request to the path (an upload fragment is stored), then the
+        connection breaks before its answer arrives: the client sees a ConnectionError."""
+        return self.graph_fault(path, 0, after=after, times=times, after_handling=True)
 
     def drop_connection(self, path: str, *, after: int = 0, times: int = 1) -> GraphFault:
         """The connection breaks before Graph answers: the client's session raises
@@ -217,6 +311,7 @@ class GraphFault:
     retry_after: str | None = None
     code: str | None = None
     expire_token: bool = False
+    after_handling: bool = False  # the request is handled, then its answer is lost
     seen: int = 0
 
     def strikes(self) -> bool:

@@ -134,6 +134,7 @@ class GraphEmulator:
         app.register_error_handler(GraphError, _graph_error)
         app.register_error_handler(QueryError, _query_error)
         app.before_request(self.injected_fault)
+        app.after_request(self.lost_response)
         app.get("/v1.0/me")(self.me)
         app.get("/v1.0/me/photo/$value")(self.my_photo)
         app.get("/v1.0/users")(self.users)
@@ -146,6 +147,9 @@ class GraphEmulator:
         app.get("/v1.0/groups/<group_id>/transitiveMembers/microsoft.graph.user")(
             self.transitive_users
         )
+        from tests.emulators.drives import add_drive_routes  # noqa: PLC0415 - it imports this
+
+        add_drive_routes(self)
 
     # -- faults and authorization ------------------------------------------------------------
 
@@ -154,9 +158,21 @@ class GraphEmulator:
         status = self.cloud.faults.graph_errors.get(request.path)
         if status is not None:
             raise GraphError(status, "generalException", "An injected failure.")
-        striking = [f for f in self.cloud.faults.graph_faults if f.path == request.path]
+        striking = [
+            f
+            for f in self.cloud.faults.graph_faults
+            if f.path == request.path and not f.after_handling
+        ]
         for fault in [f for f in striking if f.strikes()][:1]:
             self.raise_fault(fault)
+
+    def lost_response(self, response: Response) -> Response:
+        """Lose the answer to a handled request, as a test asked (`faults.lose_response`)."""
+        for fault in self.cloud.faults.graph_faults:
+            if fault.after_handling and fault.path == request.path and fault.strikes():
+                response.headers[DROP_CONNECTION] = "1"
+                break
+        return response
 
     def raise_fault(self, fault: GraphFault) -> None:
         """Answer the fault's error (expiring the presented token first, if it says so)."""

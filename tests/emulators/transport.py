@@ -55,6 +55,7 @@ class WsgiTransport(BaseAdapter):
         super().__init__()
         self.routes = dict(routes)
         self.recorded: list[RecordedRequest] = []
+        self.record = True  # a benchmark turns it off: the log keeps every body sent
 
     def app_for(self, host: str) -> WsgiApp:
         """The app serving this host, or UnroutedHostError."""
@@ -93,16 +94,17 @@ class WsgiTransport(BaseAdapter):
         response = self._response(request, status, list(headers.items()), content)
         if DROP_CONNECTION in response.headers:
             response.status_code, content = 0, b""
-        self.recorded.append(
-            RecordedRequest(
-                request.method or "GET",
-                request.url or "",
-                dict(request.headers),
-                body,
-                response.status_code,
-                content,
+        if self.record:
+            self.recorded.append(
+                RecordedRequest(
+                    request.method or "GET",
+                    request.url or "",
+                    dict(request.headers),
+                    body,
+                    response.status_code,
+                    content,
+                )
             )
-        )
         if response.status_code == 0:
             raise requests.ConnectionError("the emulator dropped the connection", request=request)
         return response
@@ -118,7 +120,8 @@ class WsgiTransport(BaseAdapter):
         response.headers = CaseInsensitiveDict(headers)
         response.encoding = get_encoding_from_headers(response.headers)
         response._content = body
-        response._content_consumed = True  # iter_content (stream=True) slices the body
+        response._content_consumed = True  # a streamed read iterates over the body in memory
+        response.raw = io.BytesIO(body)
         response.url = request.url or ""
         response.request = request
         return response
