@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 
 import kinabase.collections
 import kinabase.organisations
+import kinabase.provisioning_clients
 import kinabase.provisioning_tokens
 import kinabase.roles
 import kinabase.user_types

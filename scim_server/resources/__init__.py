@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
+from kinabase_m365.settings import Settings
+from scim_server.resources import oauth, rate_limits
 from scim_server.resources.error_handlers import render_http_error
 from scim_server.resources.routes import blueprint
 
@@ -13,3 +15,9 @@ def init_app(app: Flask) -> None:
     """Serve SCIM under /scim/v2; routing errors there (404, 405) get SCIM bodies too."""
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, render_http_error)
+
+
+def init_operations(app: Flask, settings: Settings) -> None:
+    """Rate limits per credential, and the OAuth token endpoint for provisioning clients."""
+    rate_limits.init_app(app, settings)
+    app.register_blueprint(oauth.blueprint)
