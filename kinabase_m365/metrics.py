@@ -113,7 +113,7 @@ def init_app(app: Flask, settings: Settings, engine: Engine) -> Metrics:
             registry=registry,
         ),
         token=settings.metrics_token,
-        open_without_token=settings.environment is not Environment.PRODUCTION,
+        open_without_token=Environment(settings.environment) is not Environment.PRODUCTION,
     )
     app.extensions[EXTENSION_KEY] = metrics
     app.before_request(_start_timer)
