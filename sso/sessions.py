@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from kinabase.base import utcnow
 from kinabase.users import User, UserStatus, UserType
 from kinabase_m365.database import db_session
+from kinabase_m365.request_log import note_organisation
 from kinabase_m365.settings import Settings
 from sso.errors import NotAnAdministrator
 from sso.models import RevokedSession
@@ -155,6 +156,7 @@ def signed_in(view: View) -> View:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         verify_jwt_in_request()
         g.sso_claims = get_jwt()
+        note_organisation(g.sso_claims["org"])
         return view(*args, **kwargs)
 
     return cast(View, guarded)

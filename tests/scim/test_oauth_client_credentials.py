@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import time
 import uuid
 from typing import Any
@@ -243,7 +244,11 @@ def test_expired_tampered_and_foreign_tokens_are_refused(
 
 
 def test_session_tokens_and_scim_tokens_never_stand_for_each_other(
-    app: Flask, client: FlaskClient, engine: Engine, acme: Provisioned
+    app: Flask,
+    client: FlaskClient,
+    engine: Engine,
+    acme: Provisioned,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, write_sessions = make_sessionmakers(engine)
     with write_sessions() as session:
@@ -265,7 +270,10 @@ def test_session_tokens_and_scim_tokens_never_stand_for_each_other(
 
     browser = app.test_client()
     browser.set_cookie("access_token_cookie", session_token)
-    assert browser.get("/account").status_code == 200  # a real session token
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="kinabase_m365.requests"):
+        assert browser.get("/account").status_code == 200  # a real session token
+    assert [getattr(r, "org_id", None) for r in caplog.records] == [org_id]  # page log line
     assert ScimClient(client, session_token).get("/Users").status_code == 401
 
     browser.set_cookie("access_token_cookie", scim_token)
