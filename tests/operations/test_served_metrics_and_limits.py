@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from kinabase.database import make_engine
 from tests.conformance.served import ServedService, serve_as_the_readme_says
+from tests.conftest import empty_all_tables
 from tests.operations.redis_support import forget_counts, require_redis
 
 METRICS_TOKEN = "scrape-me-0123456789"
@@ -39,6 +41,11 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             yield service
     finally:
         forget_counts(database_url)
+        engine = make_engine(database_url)
+        try:
+            empty_all_tables(engine)  # the organisation and token the commands made
+        finally:
+            engine.dispose()
 
 
 def request_lines(service: ServedService) -> list[dict[str, object]]:
