@@ -261,6 +261,9 @@ def _our_environment(database_url: str) -> dict[str, str]:
             "KINABASE_ENV": "production",
             "KINABASE_SECRET_KEY": secrets.token_urlsafe(32),
             "DATABASE_URL": database_url,
+            # The benchmark measures the server at full speed (400 reads a second from one
+            # token), past the per-token allowance that protects it in service.
+            "SCIM_RATE_LIMIT": "off",
         }
     )
     return env

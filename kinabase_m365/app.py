@@ -14,7 +14,7 @@ import files
 import graph
 import scim_server.resources
 import sso
-from kinabase_m365 import database, health, security_headers
+from kinabase_m365 import database, health, metrics, request_log, security_headers
 from kinabase_m365.runtime import SETTINGS_KEY
 from kinabase_m365.settings import load_settings
 
@@ -34,25 +34,20 @@ def create_app(
     session through which every call to Microsoft goes (tests route it to local emulators).
     """
     settings = load_settings(os.environ, overrides)
-    configure_logging(settings.log_level)
+    request_log.configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
     app.extensions[SETTINGS_KEY] = settings
     if settings.uses_development_secret:
         log.warning("running with the insecure development secret key (development mode only)")
-    database.init_app(app, settings.database_url)
+    request_log.init_app(app)
+    engine = database.init_app(app, settings.database_url).engine
+    metrics.init_app(app, settings, engine)
     app.register_blueprint(health.blueprint)
     graph.init_app(app, http_session)
     scim_server.resources.init_app(app)
+    scim_server.resources.init_operations(app, settings)
     sso.init_app(app)
     security_headers.init_app(app)
     files.init_app(app)
     return app
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr at the given level (once per process)."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    root.setLevel(level.upper())

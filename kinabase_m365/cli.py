@@ -1,5 +1,5 @@
-"""The `kinabase-m365` command: database, organisations, provisioning tokens, users, roles, rules,
-the colleague field mapping, pending directory users, serving.
+"""The `kinabase-m365` command: database, organisations, provisioning tokens and OAuth clients,
+users, roles, rules, the colleague field mapping, pending directory users, serving.
 
 Output meant for scripts (a new id, a new token, a listing) is the only thing on stdout. Wrong
 arguments, unknown ids and refused changes give one line on stderr and exit status 2.
@@ -22,6 +22,7 @@ from kinabase.accounts import create_organisation
 from kinabase.database import make_engine, make_sessionmakers
 from kinabase.errors import DomainError
 from kinabase.organisations import get_organisation, list_organisations
+from kinabase.provisioning_clients import list_clients, register_client, revoke_client
 from kinabase.provisioning_tokens import issue_token, list_tokens, revoke_token, verify_token
 from kinabase_m365 import migrate
 from kinabase_m365.directory_commands import add_directory_commands
@@ -95,6 +96,22 @@ def _build_parser() -> argparse.ArgumentParser:
     token_revoke = token.add_parser("revoke", help="revoke a token")
     token_revoke.add_argument("token_id", type=int, metavar="TOKEN_ID")
     token_revoke.set_defaults(handler=_token_revoke)
+
+    client = commands.add_parser(
+        "client", help="OAuth clients of provisioning services (client credentials)"
+    ).add_subparsers(required=True, metavar="ACTION", parser_class=_Parser)
+    client_create = client.add_parser(
+        "create", help="register a client; prints its client id and secret (shown once)"
+    )
+    client_create.add_argument("--org", type=int, required=True, help="organisation id")
+    client_create.add_argument("--label", default="")
+    client_create.set_defaults(handler=_client_create)
+    client_list = client.add_parser("list", help="list an organisation's clients")
+    client_list.add_argument("--org", type=int, required=True, help="organisation id")
+    client_list.set_defaults(handler=_client_list)
+    client_revoke = client.add_parser("revoke", help="revoke a client and its access tokens")
+    client_revoke.add_argument("client_id", metavar="CLIENT_ID")
+    client_revoke.set_defaults(handler=_client_revoke)
 
     user_actions = add_user_commands(commands, _unit_of_work)
     add_directory_commands(commands, user_actions, _unit_of_work)
@@ -182,6 +199,37 @@ def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
     with _unit_of_work(settings) as session:
         revoke_token(session, args.token_id)
     print(f"token {args.token_id} revoked", file=sys.stderr)
+    return 0
+
+
+def _client_create(args: argparse.Namespace, settings: Settings) -> int:
+    with _unit_of_work(settings) as session:
+        get_organisation(session, args.org)
+        issued = register_client(session, args.org, args.label)
+        client_id = issued.record.client_id
+    print(f"client_id={client_id}")
+    print(f"client_secret={issued.secret}")
+    print("the client secret is shown once; only its digest is stored", file=sys.stderr)
+    return 0
+
+
+def _client_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _unit_of_work(settings) as session:
+        get_organisation(session, args.org)
+        for client in list_clients(session, args.org):
+            state = "revoked" if client.revoked_at else "active"
+            last_used = client.last_used_at.isoformat() if client.last_used_at else "never"
+            print(
+                f"{client.client_id}\t{state}\t{client.label or '-'}"
+                f"\tcreated={client.created_at.isoformat()}\tlast_used={last_used}"
+            )
+    return 0
+
+
+def _client_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    with _unit_of_work(settings) as session:
+        revoke_client(session, args.client_id)
+    print(f"client {args.client_id} revoked", file=sys.stderr)
     return 0
 
 

@@ -1,14 +1,29 @@
-"""Serving with gunicorn from the `serve` command (the same as `gunicorn wsgi:app`)."""
+"""Serving with gunicorn from the `serve` command (the same as `gunicorn wsgi:app`).
+
+Metrics are shared by the workers through prometheus-client's multiprocess mode: `serve` points
+PROMETHEUS_MULTIPROC_DIR at an empty directory before gunicorn starts (a new temporary one,
+removed on exit, unless the variable names one, which is emptied), and gunicorn's `child_exit`
+hook tells prometheus-client when a worker is gone. The request log replaces gunicorn's access
+log: one JSON line per request from the app itself.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
+from prometheus_client import multiprocess
 
 from kinabase_m365.app import create_app
+from kinabase_m365.metrics import MULTIPROCESS_DIRECTORY
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -24,12 +39,38 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def child_exit(server: Any, worker: Any) -> None:
+    """gunicorn hook: a worker is gone; its live gauges go with it (its counts stay)."""
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+@contextmanager
+def metrics_directory() -> Iterator[Path]:
+    """An empty PROMETHEUS_MULTIPROC_DIR for this server's workers, set in the environment."""
+    configured = os.environ.get(MULTIPROCESS_DIRECTORY)
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        yield directory
+        return
+    directory = Path(tempfile.mkdtemp(prefix="kinabase-m365-metrics-"))
+    os.environ[MULTIPROCESS_DIRECTORY] = str(directory)
+    try:
+        yield directory
+    finally:
+        os.environ.pop(MULTIPROCESS_DIRECTORY, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn until interrupted."""
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "accesslog": "-",
+        "accesslog": None,
+        "child_exit": child_exit,
         # Entra gives up on a request after about 60 s; answer or fail before it does.
         "timeout": 60,
         # gunicorn's longest request line, so that the service answers URLs over its own
@@ -40,4 +81,5 @@ def serve(host: str, port: int, workers: int) -> None:
     # the same machine would fight over; the service does not use it.
     if "control_socket_disable" in Config().settings:
         options["control_socket_disable"] = True
-    _Gunicorn(options).run()
+    with metrics_directory():
+        _Gunicorn(options).run()

@@ -17,11 +17,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/kinabase.db"
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
+# Per provisioning token or OAuth client, in the `limits` library's notation; docs/scim.md says
+# why these figures (Entra's gallery asks for 25 requests a second per tenant).
+DEFAULT_SCIM_RATE_LIMIT = "200/second;6000/minute"
+# Per client id at the token endpoint (Entra asks for a token about once an hour).
+DEFAULT_OAUTH_TOKEN_RATE_LIMIT = "30/minute"  # noqa: S105 - a rate, not a secret
+RATE_LIMIT_OFF = "off"
+LOG_FORMATS = ("json", "text")
 
 
 class SettingsError(RuntimeError):
@@ -66,6 +74,11 @@ class Settings:
     redis_url: str = ""
     files_directory: str = "instance/files"
     files_max_bytes: int = 1_073_741_824
+    oauth_access_token_seconds: int = 3600
+    scim_rate_limit: str = DEFAULT_SCIM_RATE_LIMIT
+    oauth_token_rate_limit: str = DEFAULT_OAUTH_TOKEN_RATE_LIMIT
+    metrics_token: str = ""
+    log_format: str = "json"
 
     def __repr__(self) -> str:
         shown = []
@@ -73,7 +86,7 @@ class Settings:
             value = getattr(self, field.name)
             if field.name in SECRET_FIELDS:
                 text = "'***'" if value else "''"
-            elif field.name == "database_url":
+            elif field.name in ("database_url", "redis_url"):
                 text = repr(_without_password(value))
             else:
                 text = repr(value)
@@ -93,12 +106,19 @@ class Settings:
 
 
 SECRET_FIELDS = frozenset(
-    {"secret_key", "microsoft_client_secret", "microsoft_client_certificate_password"}
+    {
+        "secret_key",
+        "microsoft_client_secret",
+        "microsoft_client_certificate_password",
+        "metrics_token",
+    }
 )
 
 
 def _without_password(database_url: str) -> str:
     """The URL with its password masked (the whole URL, if it cannot be read)."""
+    if not database_url:
+        return ""
     try:
         return make_url(database_url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -129,6 +149,11 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "REDIS_URL": "redis_url",
     "FILES_DIRECTORY": "files_directory",
     "FILES_MAX_BYTES": "files_max_bytes",
+    "OAUTH_ACCESS_TOKEN_SECONDS": "oauth_access_token_seconds",
+    "SCIM_RATE_LIMIT": "scim_rate_limit",
+    "OAUTH_TOKEN_RATE_LIMIT": "oauth_token_rate_limit",
+    "METRICS_TOKEN": "metrics_token",
+    "LOG_FORMAT": "log_format",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -201,6 +226,7 @@ def _validated(settings: Settings) -> Settings:
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
     _validate_microsoft_sign_in(settings)
+    _validate_operations(settings)
     return settings
 
 
@@ -256,6 +282,29 @@ def is_local_http_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme == "http" and hostname in ("localhost", "127.0.0.1", "::1")
+
+
+def _validate_operations(settings: Settings) -> None:
+    """Access token lifetime, rate limits, their storage and the log format."""
+    if not 60 <= settings.oauth_access_token_seconds <= 86_400:
+        raise SettingsError("OAUTH_ACCESS_TOKEN_SECONDS must be between 60 and 86400")
+    for name in ("scim_rate_limit", "oauth_token_rate_limit"):
+        value = getattr(settings, name).strip()
+        if value.lower() == RATE_LIMIT_OFF:
+            continue
+        try:
+            parsed = parse_many(value)
+        except ValueError:
+            parsed = []
+        if not parsed:
+            raise SettingsError(
+                f"{_VARIABLE_OF_FIELD[name]} must be limits such as '200/second;6000/minute', "
+                f"or {RATE_LIMIT_OFF!r}: {value!r}"
+            )
+    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
+        raise SettingsError("REDIS_URL must be a redis:// or rediss:// URL")
+    if settings.log_format not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
 
 
 def _validate_microsoft_sign_in(settings: Settings) -> None:

@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 from kinabase.base import utcnow
 from kinabase.users import User, UserStatus, UserType
 from kinabase_m365.database import db_session
+from kinabase_m365.request_log import note_organisation
 from kinabase_m365.runtime import current_settings
 from kinabase_m365.settings import Settings
 from sso.errors import NotAnAdministrator
@@ -263,7 +264,8 @@ def signed_in(view: View) -> View:
 
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        verify_session()
+        claims = verify_session()
+        note_organisation(claims["org"])
         return view(*args, **kwargs)
 
     return cast(View, guarded)

@@ -10,7 +10,7 @@ counters; an address's counters only expire.
 
 The counters must be shared by every worker and machine: they live in the database
 (`sign_in_throttle_counters`, through `DatabaseStorage` below), or in Redis when REDIS_URL is
-set (`limits`' own Redis storage; install `kinabase-m365[redis]`). The client address is the
+set (`limits`' own Redis storage). The client address is the
 one the WSGI server reports (`REMOTE_ADDR`): behind a reverse proxy, configure the server so
 that it is the client's.
 """
@@ -177,9 +177,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         try:
             storage = storage_from_string(settings.redis_url)  # type: ignore[assignment]
         except ConfigurationError as error:
-            raise SettingsError(
-                f"REDIS_URL cannot be used: {error} (install kinabase-m365[redis])"
-            ) from None
+            raise SettingsError(f"REDIS_URL cannot be used: {error}") from None
     else:
         storage = DatabaseStorage(get_database(app).engine)
     app.extensions[EXTENSION_KEY] = PasswordThrottle(FixedWindowRateLimiter(storage))

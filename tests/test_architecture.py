@@ -23,6 +23,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "kinabase_m365/settings.py": (*FEATURES, *WIRING),
     "kinabase_m365/database.py": (*FEATURES, *WIRING),
     "kinabase_m365/runtime.py": (*FEATURES, *WIRING),
+    "kinabase_m365/metrics.py": (*FEATURES, *WIRING),
+    "kinabase_m365/request_log.py": (*FEATURES, *WIRING),
     "scim_server": ("sso", "graph", *WIRING),
     "scim_server/protocol": ("kinabase", "kinabase_m365", "sso", "graph", "flask", "sqlalchemy"),
     "scim_server/store": (

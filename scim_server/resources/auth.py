@@ -1,31 +1,61 @@
 """Bearer-token authentication of provisioning clients (RFC 7644 §2, RFC 6750).
 
-The token identifies the organisation; everything the request reads or writes is scoped to it.
-A missing, unknown or revoked token is a 401 with a SCIM Error body and a `WWW-Authenticate`
-challenge — nothing says whether a token ever existed.
+Two kinds of bearer token are accepted: a provisioning token (`kinabase-m365 token create`), and
+an access token that the token endpoint issued to an OAuth client (`scim_server.resources.oauth`).
+Either identifies the organisation; everything the request reads or writes is scoped to it.
+A missing, unknown, expired or revoked token is a 401 with a SCIM Error body and a
+`WWW-Authenticate` challenge — nothing says whether a token ever existed.
+
+An access token is checked on every use against its client's row: revoking the client
+(`kinabase-m365 client revoke`) ends its unexpired tokens at once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import g, request
 
+from kinabase.provisioning_clients import live_client
 from kinabase.provisioning_tokens import record_use, use_is_stale, verify_token
 from kinabase_m365.database import db_session, get_database, is_writing
+from kinabase_m365.runtime import current_settings
 from scim_server.protocol.errors import Unauthorized
+from scim_server.resources.access_tokens import (
+    AccessTokenInvalid,
+    looks_like_access_token,
+    read_access_token,
+    signing_key,
+)
 
 WWW_AUTHENTICATE = 'Bearer realm="kinabase-m365 SCIM"'
 
 
-def authenticate(authorization: str | None) -> int:
-    """The organisation id that the `Authorization` header's bearer token belongs to.
+@dataclass(frozen=True)
+class Credential:
+    """Who a request acts for: the organisation, and the credential (never its secret)."""
 
-    The token is looked up in the request's own transaction. Its last use is recorded at most
-    once a minute: by a writing request in its own transaction, by a reading one in a short
-    transaction of its own, so that reads stay reads.
+    org_id: int
+    kind: str  # "token" (a provisioning token) or "client" (an OAuth client's access token)
+    id: str  # the provisioning token's row id, or the OAuth client id
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def authenticate_credential(authorization: str | None) -> Credential:
+    """The credential that the `Authorization` header's bearer token stands for.
+
+    A provisioning token is looked up in the request's own transaction. Its last use is recorded
+    at most once a minute: by a writing request in its own transaction, by a reading one in a
+    short transaction of its own, so that reads stay reads. An access token's signature, expiry
+    and audience are checked, then its client's row (one primary-key read).
     """
     scheme, _, credentials = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("authentication is required: send Authorization: Bearer <token>")
+    if looks_like_access_token(credentials.strip()):
+        return _authenticate_access_token(credentials.strip())
     session = db_session()
     token = verify_token(session, credentials.strip())
     if token is None:
@@ -37,7 +67,23 @@ def authenticate(authorization: str | None) -> int:
             with get_database().write_sessions() as own:
                 record_use(own, token.id)
                 own.commit()
-    return token.org_id
+    return Credential(token.org_id, "token", str(token.id))
+
+
+def _authenticate_access_token(token: str) -> Credential:
+    try:
+        claims = read_access_token(signing_key(current_settings().secret_key), token)
+    except AccessTokenInvalid as error:
+        raise Unauthorized(str(error)) from None
+    client = live_client(db_session(), claims.client_row_id, claims.org_id)
+    if client is None:
+        raise Unauthorized("the bearer token is not valid")
+    return Credential(client.org_id, "client", client.client_id)
+
+
+def authenticate(authorization: str | None) -> int:
+    """The organisation id that the `Authorization` header's bearer token belongs to."""
+    return authenticate_credential(authorization).org_id
 
 
 def authenticate_again() -> None:

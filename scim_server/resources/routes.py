@@ -14,10 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kinabase.errors import DomainError
 from kinabase_m365.database import WRITE_METHODS, db_session
+from kinabase_m365.request_log import note_organisation
 from scim_server.protocol.errors import ScimError
 from scim_server.protocol.limits import check_parameters
 from scim_server.resources import bulk, discovery, groups, search, users
-from scim_server.resources.auth import authenticate
+from scim_server.resources.auth import authenticate_credential
 from scim_server.resources.error_handlers import (
     render_database_error,
     render_domain_error,
@@ -25,6 +26,7 @@ from scim_server.resources.error_handlers import (
     render_unexpected_error,
 )
 from scim_server.resources.http import BASE_PATH
+from scim_server.resources.rate_limits import RateLimited, check_scim_request, render_rate_limited
 from scim_server.resources.request_limits import limit_request_body
 from scim_server.resources.retries import retry_on_conflict
 
@@ -32,6 +34,7 @@ blueprint = Blueprint("scim", __name__, url_prefix=BASE_PATH)
 
 
 blueprint.register_error_handler(ScimError, render_scim_error)
+blueprint.register_error_handler(RateLimited, render_rate_limited)
 blueprint.register_error_handler(DomainError, render_domain_error)
 blueprint.register_error_handler(SQLAlchemyError, render_database_error)
 blueprint.register_error_handler(Exception, render_unexpected_error)
@@ -51,8 +54,12 @@ def _check_url() -> None:
 
 @blueprint.before_request
 def _authenticate() -> None:
-    """Every SCIM request names its organisation with a bearer token (RFC 7644 §2)."""
-    g.scim_org_id = authenticate(request.headers.get("Authorization"))
+    """Every SCIM request names its organisation with a bearer token (RFC 7644 §2), and counts
+    against that credential's rate limit."""
+    credential = authenticate_credential(request.headers.get("Authorization"))
+    g.scim_org_id = credential.org_id
+    note_organisation(credential.org_id, str(credential))
+    check_scim_request(credential.kind, credential.id)
 
 
 Handler = Callable[..., Response]

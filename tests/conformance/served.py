@@ -61,12 +61,14 @@ def kinabase_m365_command() -> str:
     return found
 
 
-def service_environment(database_url: str) -> dict[str, str]:
-    """This process's environment without the service's settings, then the README's minimum."""
+def service_environment(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without the service's settings, then the README's minimum
+    (and `extra`, for a test of a setting)."""
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in ENVIRONMENT_VARIABLES and name not in ("PORT", "WEB_CONCURRENCY")
+        if name not in ENVIRONMENT_VARIABLES
+        and name not in ("PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR")
     }
     env.update(
         {
@@ -75,13 +77,16 @@ def service_environment(database_url: str) -> dict[str, str]:
             "DATABASE_URL": database_url,
         }
     )
+    env.update(extra or {})
     return env
 
 
 @contextlib.contextmanager
-def serve_as_the_readme_says(database_url: str, workdir: Path) -> Iterator[ServedService]:
+def serve_as_the_readme_says(
+    database_url: str, workdir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[ServedService]:
     """Migrate, create an organisation and a token, serve; stop the server on leaving."""
-    env = service_environment(database_url)
+    env = service_environment(database_url, extra_env)
     setup_log = workdir / "setup.log"
     _run(["db", "upgrade"], env, workdir, setup_log)
     org_id = int(_run(["org", "create", "--name", "Conformance"], env, workdir, setup_log))

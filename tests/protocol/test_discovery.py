@@ -112,7 +112,7 @@ def test_service_provider_config_advertises_the_configured_limits() -> None:
     assert config["changePassword"] == {"supported": False}
     assert config["sort"] == {"supported": True}
     assert config["etag"] == {"supported": True}
-    assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken"]
+    assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken", "oauth2"]
     assert (
         service_provider_config(max_results=10, bulk_max_operations=1, bulk_max_payload_size=1)[
             "filter"
