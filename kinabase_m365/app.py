@@ -10,7 +10,10 @@ from typing import Any
 import requests
 from flask import Flask
 
+import admin
+import directory.jobs
 import graph
+import jobs
 import scim_server.resources
 import sso
 from kinabase_m365 import database, health
@@ -44,6 +47,8 @@ def create_app(
     graph.init_app(app, http_session)
     scim_server.resources.init_app(app)
     sso.init_app(app)
+    jobs.init_app(app, directory.jobs.HANDLERS)
+    admin.init_app(app)
     return app
 
 

@@ -4,12 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-import kinabase.collections
-import kinabase.organisations
-import kinabase.provisioning_tokens
-import kinabase.roles
-import kinabase.user_types
-import kinabase.users  # noqa: F401 - imported for their tables
 import sso.models  # noqa: F401 - imported for their tables
 from kinabase.base import Base
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/kinabase.db"
+DEFAULT_JOBS_SQLITE_PATH = "instance/jobs.db"
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
 
 
@@ -56,6 +57,9 @@ class Settings:
     microsoft_graph_base_url: str = "https://graph.microsoft.com"
     session_access_minutes: int = 30
     session_refresh_days: int = 14
+    redis_url: str = ""
+    jobs_sqlite_path: str = DEFAULT_JOBS_SQLITE_PATH
+    job_stale_seconds: int = 60
 
     def __repr__(self) -> str:
         shown = []
@@ -63,8 +67,8 @@ class Settings:
             value = getattr(self, field.name)
             if field.name in SECRET_FIELDS:
                 text = "'***'" if value else "''"
-            elif field.name == "database_url":
-                text = repr(_without_password(value))
+            elif field.name in ("database_url", "redis_url"):
+                text = repr(_without_password(value)) if value else "''"
             else:
                 text = repr(value)
             shown.append(f"{field.name}={text}")
@@ -112,6 +116,9 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "MICROSOFT_GRAPH_BASE_URL": "microsoft_graph_base_url",
     "SESSION_ACCESS_MINUTES": "session_access_minutes",
     "SESSION_REFRESH_DAYS": "session_refresh_days",
+    "REDIS_URL": "redis_url",
+    "JOBS_SQLITE_PATH": "jobs_sqlite_path",
+    "JOB_STALE_SECONDS": "job_stale_seconds",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -172,7 +179,7 @@ def _validated(settings: Settings) -> Settings:
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")
-    for name in ("session_access_minutes", "session_refresh_days"):
+    for name in ("session_access_minutes", "session_refresh_days", "job_stale_seconds"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
     _validate_microsoft_sign_in(settings)

@@ -19,13 +19,11 @@ import requests
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kinabase.photos import DIRECTORY_PHOTO_SOURCE as PHOTO_SOURCE
+from kinabase.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT_TYPES
 from kinabase.users import User, UserPhoto
 
 log = logging.getLogger(__name__)
-
-PHOTO_SOURCE = "microsoft"
-MAX_PHOTO_BYTES = 4 * 1024 * 1024  # Exchange Online keeps photos up to 4 MB
-PHOTO_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp"})
 
 
 @dataclass(frozen=True)
