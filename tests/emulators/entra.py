@@ -223,6 +223,6 @@ class EntraEmulator:
         error = sign_in_error(args, user, tid) or consent_error(args, user)
         if error is not None:
             return deliver(redirect_uri, "query", {**params, **error})
-        self.cloud.consents.add((user.tenant_id, args["client_id"]))
+        self.cloud.grant_consent(user.tenant_id, args["client_id"])
         params |= {"admin_consent": "True", "tenant": user.tenant_id, "scope": args.get("scope")}
         return deliver(redirect_uri, "query", params)

@@ -171,7 +171,8 @@ def client_credentials_grant(
             "unauthorized_client",
             "AADSTS7000229: The client application is missing service principal in the tenant.",
         )
-    token = cloud.issue_access_token(AccessGrant(tid, client_id, frozenset({scope}), None))
+    roles = frozenset(cloud.consents[(tid, client_id)])
+    token = cloud.issue_access_token(AccessGrant(tid, client_id, frozenset({scope}), None, roles))
     return flask.jsonify(
         token_type="Bearer",
         expires_in=TOKEN_LIFETIME_SECONDS,

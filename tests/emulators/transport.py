@@ -36,6 +36,8 @@ class RecordedRequest:
     url: str
     headers: Mapping[str, str]
     body: bytes
+    status: int = 0  # the emulator's answer
+    response_body: bytes = b""
 
     @property
     def path(self) -> str:
@@ -71,9 +73,6 @@ class WsgiTransport(BaseAdapter):
             body = body.encode()
         if not isinstance(body, bytes):  # a generator or file: read it all
             body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
-        self.recorded.append(
-            RecordedRequest(request.method or "GET", request.url or "", dict(request.headers), body)
-        )
         builder = EnvironBuilder(
             method=request.method,
             base_url=f"{url.scheme}://{url.netloc}",
@@ -88,7 +87,18 @@ class WsgiTransport(BaseAdapter):
             content = b"".join(app_iter)
         finally:
             builder.close()
-        return self._response(request, status, list(headers.items()), content)
+        response = self._response(request, status, list(headers.items()), content)
+        self.recorded.append(
+            RecordedRequest(
+                request.method or "GET",
+                request.url or "",
+                dict(request.headers),
+                body,
+                response.status_code,
+                content,
+            )
+        )
+        return response
 
     @staticmethod
     def _response(
