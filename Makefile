@@ -23,10 +23,14 @@ install: $(VENV)/.installed
 
 dev-install: $(VENV)/.dev-installed
 
-## run: set everything up from a fresh clone and serve on 127.0.0.1:$(PORT) (development mode, SQLite)
+## run: set everything up from a fresh clone and serve on 127.0.0.1:$(PORT) (development mode, SQLite),
+## with the job worker beside the web server (stopped with it)
 run: install
 	KINABASE_ENV=development $(BIN)/kinabase-m365 db upgrade
 	KINABASE_ENV=development $(BIN)/kinabase-m365 demo
+	KINABASE_ENV=development $(BIN)/kinabase-m365 worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	KINABASE_ENV=development $(BIN)/kinabase-m365 serve --port $(PORT)
 
 ## lint: ruff and mypy

@@ -17,6 +17,7 @@ on stderr and exits with status 2; users that failed make the status 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -100,9 +101,13 @@ def _tenant_id(raw: str) -> str:
         raise argparse.ArgumentTypeError("a tenant id is a GUID") from None
 
 
-def _app(args: argparse.Namespace) -> Flask:
+def _app(args: argparse.Namespace, *, quiet: bool = True) -> Flask:
+    """The service for a command; `quiet` keeps start-up warnings (PUBLIC_BASE_URL unset,
+    which app-only Graph reads do not need) off stderr, which is for the command's own line,
+    unless LOG_LEVEL asks for them."""
     http: requests.Session | None = getattr(args, "http_session", None)
-    return create_app(http_session=http)
+    overrides = {"log_level": "ERROR"} if quiet and "LOG_LEVEL" not in os.environ else None
+    return create_app(overrides, http_session=http)
 
 
 def _groups(args: argparse.Namespace, settings: Settings) -> int:
@@ -157,7 +162,7 @@ def _connect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(args)
+    app = _app(args, quiet=False)
     run_worker(app, workers=args.workers)
     return 0
 
