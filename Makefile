@@ -52,9 +52,12 @@ conformance: dev-install
 BENCH_N ?= 2000
 export BENCH_N
 
-## bench: the Entra workload, side by side: ours (gunicorn; SQLite and PostgreSQL) and scim2-server
+## bench: the Entra workload, side by side: ours (gunicorn; SQLite and PostgreSQL) and scim2-server;
+## then the directory pull importing BENCH_PULL_N users from the Graph emulator as a job
+BENCH_PULL_N ?= 10000
 bench: dev-install
 	$(BIN)/python -m benchmarks workload --n $(BENCH_N)
+	$(BIN)/python -m benchmarks directory --n $(BENCH_PULL_N)
 
 ## bench-scale: single operations at 100,000 users and members vs at 1,000 users and 10 members
 bench-scale: dev-install
