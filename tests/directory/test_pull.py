@@ -306,3 +306,26 @@ def test_no_consent_at_all_fails_the_job_saying_so(
 
     assert job.status is JobStatus.FAILED
     assert "admin consent is missing" in (job.error or "")
+
+
+def test_throttling_and_a_token_expiring_mid_import_change_nothing_of_the_outcome(
+    service: Flask, microsoft: Cloud, orgs: Organisations, write: Session
+) -> None:
+    faults = microsoft.cloud.faults
+    struck = [
+        faults.graph_fault("/v1.0/users", 429, after=1, retry_after="2.5"),
+        faults.graph_fault(
+            "/v1.0/users", 503, after=3, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"
+        ),
+        faults.expire_token("/v1.0/users", after=4),
+    ]
+
+    job = run_job(service, import_job(write, orgs.acme, everyone=True))
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert all(fault.seen > fault.after for fault in struck)
+    assert sorted(kinabase_users(write, orgs.acme)) == [
+        "dana@contoso.test",
+        "erin@contoso.test",
+        "gail.green@contoso.test",
+    ]
