@@ -28,9 +28,5 @@ class SeatShortfall(DomainError):
         )
 
 
-class UnknownDirectoryUser(DomainError):
-    """A user asked for by object id or userPrincipalName is not in the directory."""
-
-
 class UnknownGroup(DomainError):
     """A security group asked for by object id or name is not in the directory."""

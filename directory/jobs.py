@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from directory.errors import UnknownDirectoryUser, UnknownGroup
+from directory.errors import UnknownGroup
 from directory.operations import (
     Choice,
     UserOutcome,
@@ -107,7 +107,8 @@ def run_import(run: JobRun) -> None:
     """The import job's handler."""
     with _reading(run) as session:
         tenant = tenant_of(session, run.org_id)
-    targets = _import_targets(run, tenant)
+    unknown: list[str] = []
+    targets = _import_targets(run, tenant, unknown)
 
     run.step("counting the seats the import needs")
     needed = total = 0
@@ -118,7 +119,12 @@ def run_import(run: JobRun) -> None:
     with _reading(run) as session:
         ensure_seats(session, run.org_id, needed)
 
-    run.step("importing users", total=total)
+    run.step("importing users", total=total + len(unknown))
+    missing = [wanted for wanted in unknown if not run.already_done(wanted)]
+    if missing:
+        with run.transaction() as session:
+            not_found = [ItemOutcome(w, w, "failed", "not in the directory") for w in missing]
+            run.record(session, not_found)
     late_managers: set[str] = set()
     for pairs in _batches_of_pairs(targets()):
         todo = [(user, choice) for user, choice in pairs if not run.already_done(user.id)]
@@ -222,7 +228,11 @@ def explain(error: Exception) -> str:
     return str(error)
 
 
-def _import_targets(run: JobRun, tenant: str) -> Callable[[], Iterator[tuple[GraphUser, Choice]]]:
+def _import_targets(
+    run: JobRun, tenant: str, unknown: list[str]
+) -> Callable[[], Iterator[tuple[GraphUser, Choice]]]:
+    """The users the import asks for, read from Graph each time it is called; chosen users the
+    directory does not have are listed in `unknown` (the first time)."""
     request = run.request
     default = _choice_of(request.get("default", {}))
 
@@ -230,7 +240,9 @@ def _import_targets(run: JobRun, tenant: str) -> Callable[[], Iterator[tuple[Gra
         for entry in request.get("users", []):
             user = graph_directory.get_user(tenant, entry["user"])
             if user is None:
-                raise UnknownDirectoryUser(f"no user {entry['user']!r} in the directory")
+                if entry["user"] not in unknown:
+                    unknown.append(entry["user"])
+                continue
             yield user, _choice_of(entry)
 
     def everyone() -> Iterator[tuple[GraphUser, Choice]]:
@@ -239,23 +251,31 @@ def _import_targets(run: JobRun, tenant: str) -> Callable[[], Iterator[tuple[Gra
                 yield user, default
 
     def members() -> Iterator[tuple[GraphUser, Choice]]:
-        # Transitive members come without their manager: a small group's members are read one
-        # by one with it, a large group's picked out of the users listing.
-        group = find_group(tenant, str(request["group"]))
-        ids = {user.id for user in graph_directory.iter_group_users(tenant, group.id)}
-        if len(ids) <= SMALL_GROUP:
-            listed: Iterator[GraphUser | None] = (
-                graph_directory.get_user(tenant, member) for member in sorted(ids)
-            )
-        else:
-            listed = (u for u in graph_directory.iter_users(tenant) if u.id in ids)
-        for user in listed:
-            if user is not None and user.account_enabled:
-                yield user, default
+        for user in group_members(tenant, str(request["group"])):
+            yield user, default
 
     if request.get("group"):
         return members
     return everyone if request.get("all") else chosen
+
+
+def group_members(tenant: str, group_name: str) -> Iterator[GraphUser]:
+    """The enabled members of a security group, through nested groups, each with their manager.
+
+    Transitive members come without their manager: a small group's members are read one by one
+    with it, a large group's picked out of the users listing.
+    """
+    group = find_group(tenant, group_name)
+    ids = {user.id for user in graph_directory.iter_group_users(tenant, group.id)}
+    if len(ids) <= SMALL_GROUP:
+        listed: Iterator[GraphUser | None] = (
+            graph_directory.get_user(tenant, member) for member in sorted(ids)
+        )
+    else:
+        listed = (u for u in graph_directory.iter_users(tenant) if u.id in ids)
+    for user in listed:
+        if user is not None and user.account_enabled:
+            yield user
 
 
 def find_group(tenant: str, wanted: str) -> GraphGroup:

@@ -329,3 +329,17 @@ def test_throttling_and_a_token_expiring_mid_import_change_nothing_of_the_outcom
         "erin@contoso.test",
         "gail.green@contoso.test",
     ]
+
+
+def test_a_chosen_user_the_directory_lacks_is_a_failed_outcome_and_the_others_are_imported(
+    service: Flask, microsoft: Cloud, orgs: Organisations, write: Session
+) -> None:
+    chosen = [("nobody@contoso.test", Choice()), ("gail@contoso.test", Choice())]
+
+    job = run_job(service, import_job(write, orgs.acme, users=chosen))
+
+    assert (job.status, job.done, job.total, job.failed) == (JobStatus.SUCCEEDED, 2, 2, 1)
+    assert outcomes(write, job.id) == {
+        "nobody@contoso.test": ("failed", "not in the directory"),
+        "gail@contoso.test": ("created", None),
+    }
