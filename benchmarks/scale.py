@@ -9,7 +9,9 @@ different user or member, and the median is compared with the targets of issue 6
 
 - `userName eq` lookup, single-user PATCH and GET by id: at most 1.5 times their cost at 1,000;
 - adding or removing one member of the 100,000-member group: at most 1.5 times the cost for 10;
-- GET of that group with `excludedAttributes=members`: likewise.
+- GET of that group with `excludedAttributes=members`: likewise;
+- creating a user (POST): at most 1.2 times its cost at 1,000 (issue 15: the seat check is a
+  counter on the organisation, not a count of its users).
 
 Then a gunicorn with a single worker serves the large database, and its peak resident memory
 (VmHWM in /proc/PID/status; no dependency needed) is read before and after it serves a GET of the
@@ -153,8 +155,8 @@ def _create(site: Site, repetition: int) -> Call:
     return Call("POST", "/Users", body, OK_CREATE, remember)
 
 
-# Timed and reported beside the targets, without a target of their own: Entra's first cycle
-# creates every user, and deprovisioning deletes them.
+# Entra's first cycle creates every user, and deprovisioning deletes them; a DELETE is reported
+# beside the targets, without one of its own.
 EXTRA_OPERATIONS: tuple[tuple[str, Operation], ...] = (
     ("POST user (create)", _create),
     (
@@ -162,7 +164,10 @@ EXTRA_OPERATIONS: tuple[tuple[str, Operation], ...] = (
         lambda site, i: Call("DELETE", f"/Users/{site.created.get(i, 'none')}", expect=OK_DELETE),
     ),
 )
-TARGETED = frozenset(name for name, _ in OPERATIONS)
+CREATE_TARGET = 1.2
+TARGETS: dict[str, float] = {name: COST_TARGET for name, _ in OPERATIONS} | {
+    "POST user (create)": CREATE_TARGET
+}
 
 
 def time_operations(small: Site, large: Site, repetitions: int, deadline: float) -> None:
@@ -407,26 +412,28 @@ def _timing_rows(backend: str, small: Site, large: Site) -> list[dict[str, Any]]
                 "small_median_ms": round(small_ms, 2),
                 "large_median_ms": round(large_ms, 2),
                 "ratio": round(large_ms / small_ms, 2),
-                "targeted": name in TARGETED,
+                "target": TARGETS.get(name),
             }
         )
     return rows
 
 
 def timing_table(rows: list[dict[str, Any]], repetitions: int) -> str:
-    """Medians at the small and the large size, their ratio, and the 1.5x target."""
+    """Medians at the small and the large size, their ratio, and each operation's target."""
     lines = [
-        f"| operation | backend | median small (ms) | median large (ms) | large / small "
-        f"| target {COST_TARGET}x |",
-        "|---|---|---:|---:|---:|:---:|",
+        "| operation | backend | median small (ms) | median large (ms) | large / small "
+        "| target | verdict |",
+        "|---|---|---:|---:|---:|---:|:---:|",
     ]
     for row in rows:
-        verdict = "met" if row["ratio"] <= COST_TARGET else "MISSED"
-        if not row["targeted"]:
-            verdict = "(no target)"
+        target = row["target"]
+        verdict = "(no target)"
+        if target is not None:
+            verdict = "met" if row["ratio"] <= target else "MISSED"
         lines.append(
             f"| {row['operation']} | {row['backend']} | {row['small_median_ms']:.2f} "
-            f"| {row['large_median_ms']:.2f} | {row['ratio']:.2f} | {verdict} |"
+            f"| {row['large_median_ms']:.2f} | {row['ratio']:.2f} "
+            f"| {'-' if target is None else f'{target}x'} | {verdict} |"
         )
     return "\n".join(lines)
 

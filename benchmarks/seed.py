@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from benchmarks import entra
@@ -35,6 +35,7 @@ from kinabase.base import utcnow
 from kinabase.colleagues import colleagues_collection
 from kinabase.collections import Record, RecordLink
 from kinabase.database import make_engine
+from kinabase.organisations import Organisation
 from kinabase.users import User, UserStatus, UserType
 from scim_server.mapping.directory import directory_user_from_resource
 from scim_server.mapping.field_mapping import colleague_field_mapping
@@ -108,6 +109,7 @@ def seed_database(database: OurDatabase, *, users: int, members: int, sample: in
             for indexes in _chunks(users):
                 _insert_users(connection, context, indexes)
             group_id = _insert_group(connection, context, members)
+            _count_seats(connection, database.org_id)
             _advance_sequences(connection)
     finally:
         engine.dispose()
@@ -120,6 +122,19 @@ def seed_database(database: OurDatabase, *, users: int, members: int, sample: in
         sample_user_ids=[context.scim_ids[i] for i in chosen],
         sample_user_names=[entra.user_name(SEED_RUN, i) for i in chosen],
         sample_member_ids=[context.scim_ids[i] for i in chosen_members],
+    )
+
+
+def _count_seats(connection: Connection, org_id: int) -> None:
+    """What kinabase/licences.py keeps: the organisation's count of active users."""
+    active = (
+        select(func.count())
+        .select_from(User)
+        .where(User.org_id == org_id, User.status == UserStatus.ACTIVE)
+        .scalar_subquery()
+    )
+    connection.execute(
+        update(Organisation).where(Organisation.id == org_id).values(seats_in_use=active)
     )
 
 

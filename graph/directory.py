@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from graph.errors import GraphUnavailable
-from graph.http import GraphNotFound, get_bytes, get_json, graph_url, iter_pages, iter_values
+from graph.errors import GraphNotFound, GraphUnavailable
+from graph.http import get_bytes, get_json, graph_url, iter_pages, iter_values
 
 USERS_PERMISSION = "User.Read.All"
 GROUPS_PERMISSION = "GroupMember.Read.All"
@@ -134,7 +134,7 @@ def iter_security_groups(tenant_id: str, *, search: str | None = None) -> Iterat
 
 def iter_group_users(tenant_id: str, group_id: str) -> Iterator[GraphUser]:
     """The users in a group, directly or through nested groups, each once; `manager_id` is None
-    (see the module's docstring)."""
+    (see the module's docstring). GraphNotFound when the tenant has no such group."""
     url = graph_url(f"/groups/{quote(group_id, safe='')}/transitiveMembers/microsoft.graph.user")
     params = {"$select": USER_SELECT, "$top": PAGE_SIZE, "$count": "true"}
     for value in iter_values(

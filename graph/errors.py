@@ -74,6 +74,10 @@ class GraphRequestFailed(MicrosoftError):
         self.code = code
 
 
+class GraphNotFound(GraphRequestFailed):
+    """Graph answered 404: the resource (user, photo, manager) does not exist."""
+
+
 class DeltaExpired(GraphRequestFailed):
     """Graph no longer knows the delta link (410 Gone, a "sync reset"): start a full delta
     round again with `users_delta(tenant, None)`."""

@@ -41,8 +41,10 @@ from graph.app_tokens import acquire_app_token
 from graph.connection import http_session
 from graph.endpoints import graph_base_url
 from graph.errors import (
+    MAX_MICROSOFT_TEXT,
     ConsentMissing,
     DeltaExpired,
+    GraphNotFound,
     GraphRequestFailed,
     GraphUnavailable,
 )
@@ -53,10 +55,6 @@ log = logging.getLogger(__name__)
 GRAPH_VERSION = "v1.0"
 RETRIED_STATUSES = frozenset({429, 503, 504})
 TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
-
-
-class GraphNotFound(GraphRequestFailed):
-    """Graph answered 404: the resource (user, photo, manager) does not exist."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +182,7 @@ def send_get(
             response: requests.Response | None = http_session().get(
                 url, params=params, headers=sent, timeout=TIMEOUT
             )
-        except requests.RequestException as error:
+        except (requests.ConnectionError, requests.Timeout) as error:
             log.info("Graph GET %s failed (%s)", _path(url), type(error).__name__)
             response = None
         if response is not None:
@@ -250,7 +248,8 @@ def _refusal(response: requests.Response, permission: str) -> Exception:
     if status == 410:
         return DeltaExpired(status, code, message)
     if status >= 500:
-        return GraphUnavailable(f"Microsoft Graph answered {status} {code}: {message}"[:500])
+        text = f"Microsoft Graph answered {status} {code}: {message}"
+        return GraphUnavailable(text[:MAX_MICROSOFT_TEXT])
     return GraphRequestFailed(status, code, message)
 
 

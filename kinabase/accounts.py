@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from kinabase.colleagues import create_colleague_record, create_colleagues_collection
 from kinabase.errors import EmailInUse
-from kinabase.licences import ensure_seat_available
+from kinabase.licences import take_seat
 from kinabase.names import clean_name
 from kinabase.organisations import Organisation
 from kinabase.users import User, UserStatus, UserType, find_user_by_email
@@ -57,8 +57,8 @@ def create_user(
         status=UserStatus.ACTIVE if active else UserStatus.INVITED,
     )
     if active:
-        # Check the seat before the user exists, so that a refusal leaves nothing behind.
-        ensure_seat_available(session, org_id)
+        # Take the seat before the user exists, so that a refusal leaves nothing behind.
+        take_seat(session, org_id)
     session.add(user)
     session.flush()
     create_colleague_record(session, user)

@@ -1,13 +1,16 @@
 """Licence seats: every active user holds one, and activation never exceeds the organisation's.
 
-Activation locks the organisation row (SELECT … FOR UPDATE on PostgreSQL; SQLite write
-transactions are already serialised) so that two concurrent activations cannot both take the
-last seat.
+The organisation row counts its seats in use (`organisations.seats_in_use`), changed in the same
+transaction as every status change, so a seat check costs the same at 100,000 users as at ten.
+Taking a seat is one conditional UPDATE (`seats_in_use < licence_seats`): it locks the
+organisation row on PostgreSQL (FOR NO KEY UPDATE, which does not conflict with the key-share
+locks that inserting rows referencing the organisation takes) and SQLite write transactions are
+serialised already, so two concurrent activations can never both take the last seat.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kinabase.errors import LicenceExhausted
@@ -17,27 +20,36 @@ from kinabase.users import User, UserStatus
 
 def seats_in_use(session: Session, org_id: int) -> int:
     """How many of the organisation's users are active."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.org_id == org_id, User.status == UserStatus.ACTIVE)
-        )
-        or 0
+    return session.scalar(select(Organisation.seats_in_use).where(Organisation.id == org_id)) or 0
+
+
+def take_seat(session: Session, org_id: int) -> None:
+    """Count one more active user, or raise LicenceExhausted and change nothing."""
+    taken = session.execute(
+        update(Organisation)
+        .where(Organisation.id == org_id, Organisation.seats_in_use < Organisation.licence_seats)
+        .values(seats_in_use=Organisation.seats_in_use + 1)
+        .execution_options(synchronize_session=False)
     )
+    _forget_loaded_count(session, org_id)
+    if taken.rowcount == 0:  # type: ignore[attr-defined]
+        seats, in_use = session.execute(
+            select(Organisation.licence_seats, Organisation.seats_in_use).where(
+                Organisation.id == org_id
+            )
+        ).one()
+        raise LicenceExhausted(seats=seats, in_use=in_use)
 
 
-def ensure_seat_available(session: Session, org_id: int) -> None:
-    """Raise LicenceExhausted unless one more user may become active."""
-    # FOR NO KEY UPDATE on PostgreSQL: it serialises seat checks, yet does not conflict with the
-    # key-share locks that inserting rows referencing the organisation takes (FOR UPDATE would,
-    # and two concurrent creates would deadlock).
-    organisation = session.scalars(
-        select(Organisation).where(Organisation.id == org_id).with_for_update(key_share=True)
-    ).one()
-    in_use = seats_in_use(session, org_id)
-    if in_use >= organisation.licence_seats:
-        raise LicenceExhausted(seats=organisation.licence_seats, in_use=in_use)
+def free_seat(session: Session, org_id: int) -> None:
+    """Count one active user fewer."""
+    session.execute(
+        update(Organisation)
+        .where(Organisation.id == org_id)
+        .values(seats_in_use=Organisation.seats_in_use - 1)
+        .execution_options(synchronize_session=False)
+    )
+    _forget_loaded_count(session, org_id)
 
 
 def activate_user(session: Session, user: User) -> bool:
@@ -47,17 +59,26 @@ def activate_user(session: Session, user: User) -> bool:
     """
     if user.status is UserStatus.ACTIVE:
         return False
-    session.flush()
-    ensure_seat_available(session, user.org_id)
+    take_seat(session, user.org_id)
     user.status = UserStatus.ACTIVE
     session.flush()
     return True
 
 
 def deactivate_user(session: Session, user: User) -> bool:
-    """Deactivate the user, freeing their seat; returns whether the status changed."""
+    """Deactivate the user, freeing their seat if they held one; returns whether the status
+    changed."""
     if user.status is UserStatus.DEACTIVATED:
         return False
+    if user.status is UserStatus.ACTIVE:
+        free_seat(session, user.org_id)
     user.status = UserStatus.DEACTIVATED
     session.flush()
     return True
+
+
+def _forget_loaded_count(session: Session, org_id: int) -> None:
+    # The UPDATE ran in SQL; a loaded Organisation would still show the old count.
+    loaded = session.identity_map.get(session.identity_key(Organisation, org_id))
+    if loaded is not None:
+        session.expire(loaded, ["seats_in_use"])

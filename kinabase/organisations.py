@@ -25,6 +25,7 @@ class Organisation(Base):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint("licence_seats >= 0", name="seats_not_negative"),
+        CheckConstraint("seats_in_use >= 0", name="seats_in_use_not_negative"),
         CheckConstraint(
             "password_sign_in OR microsoft_sign_in", name="at_least_one_sign_in_method"
         ),
@@ -33,6 +34,9 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     licence_seats: Mapped[int] = mapped_column(Integer, default=25)
+    # How many of its users are active: kept by kinabase/licences.py in the same transaction as
+    # every status change, so that taking a seat costs one UPDATE however many users there are.
+    seats_in_use: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
     microsoft_sign_in: Mapped[bool] = mapped_column(Boolean, default=False)
     entra_tenant_id: Mapped[str | None] = mapped_column(String(36), unique=True)

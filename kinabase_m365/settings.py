@@ -48,6 +48,8 @@ class Settings:
     log_level: str = "INFO"
     public_base_url: str = ""
     scim_max_page_size: int = 1000
+    scim_bulk_max_operations: int = 1000
+    scim_bulk_max_payload_bytes: int = 1_048_576
     session_cookie_secure: bool = True
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""
@@ -107,6 +109,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "LOG_LEVEL": "log_level",
     "PUBLIC_BASE_URL": "public_base_url",
     "SCIM_MAX_PAGE_SIZE": "scim_max_page_size",
+    "SCIM_BULK_MAX_OPERATIONS": "scim_bulk_max_operations",
+    "SCIM_BULK_MAX_PAYLOAD_BYTES": "scim_bulk_max_payload_bytes",
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
     "MICROSOFT_CLIENT_ID": "microsoft_client_id",
     "MICROSOFT_CLIENT_SECRET": "microsoft_client_secret",
@@ -174,8 +178,9 @@ def _validated(settings: Settings) -> Settings:
         settings = dataclasses.replace(settings, secret_key=DEVELOPMENT_SECRET_KEY)
     elif settings.environment is Environment.PRODUCTION and settings.uses_development_secret:
         raise SettingsError("KINABASE_SECRET_KEY must not be the development secret in production")
-    if settings.scim_max_page_size < 1:
-        raise SettingsError("SCIM_MAX_PAGE_SIZE must be at least 1")
+    for name in ("scim_max_page_size", "scim_bulk_max_operations", "scim_bulk_max_payload_bytes"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")
     for name in ("microsoft_authority_host", "microsoft_graph_base_url"):
         if not getattr(settings, name).startswith("https://"):
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be an https:// URL")

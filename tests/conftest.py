@@ -197,6 +197,14 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
+def cli_org_id(cli_env: str, session: Session) -> int:
+    """An organisation in the test database, which the command reaches through DATABASE_URL."""
+    organisation_id = create_organisation(session, "Acme").id
+    session.commit()  # release SQLite's write lock for the command
+    return organisation_id
+
+
+@pytest.fixture
 def cli_env(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the kinabase-m365 command at the test database."""
     monkeypatch.setenv("DATABASE_URL", database_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from kinabase.colleagues import colleague_fields, colleague_record, linked_record_id
@@ -45,8 +45,16 @@ class KinabaseView:
         return read_sessions()
 
     def seats_in_use(self) -> int:
+        """The organisation's seat count, which must equal its number of active users."""
         with self._session() as session:
-            return seats_in_use(session, self.org_id)
+            counted = seats_in_use(session, self.org_id)
+            active = session.scalar(
+                select(func.count())
+                .select_from(User)
+                .where(User.org_id == self.org_id, User.status == UserStatus.ACTIVE)
+            )
+            assert counted == active, f"seats_in_use says {counted}, {active} users are active"
+            return counted
 
     def emails(self) -> list[str]:
         """The email address of every Kinabase user of the organisation, sorted."""

@@ -46,12 +46,13 @@ import schemas
 from scim_server.protocol import discovery
 
 registry = discovery.load_registry()
+config = discovery.service_provider_config(7, bulk_max_operations=1, bulk_max_payload_size=1)
 print(json.dumps({
     "schemas_package": schemas.__file__,
     "discovery_module": discovery.__file__,
     "resource_types": [r.name for r in registry.resource_types],
     "schema_ids": [d["id"] for d in discovery.schema_documents()],
-    "max_results": discovery.service_provider_config(7)["filter"]["maxResults"],
+    "max_results": config["filter"]["maxResults"],
 }))
 """
 

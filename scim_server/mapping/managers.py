@@ -24,8 +24,8 @@ def link_manager(
     record: Record,
     manager_directory_id: str | None,
     fields: Sequence[Field],
-) -> bool:
-    """Point the record's manager fields at the manager's record; returns whether it is waiting.
+) -> None:
+    """Point the record's manager fields at the manager's record.
 
     A manager not yet projected leaves the fields empty and is remembered, so that
     `link_waiting_reports` links them when the manager arrives; no manager clears the fields.
@@ -36,7 +36,6 @@ def link_manager(
     )
     for field in fields:
         set_colleague_link(session, record, field, manager)
-    return manager_directory_id is not None and manager is None
 
 
 def link_waiting_reports(

@@ -17,7 +17,6 @@ for shape when they were saved, and a custom attribute may simply not have arriv
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,11 +49,23 @@ def value_at(resource: Mapping[str, Any], schema: ResourceSchema, path: str) -> 
     return lookup(value, resolved.sub_attribute.name) if isinstance(value, Mapping) else None
 
 
-@functools.lru_cache(maxsize=1024)
+_CACHE_SIZE = 1024
+# Resolved paths per resource type, keyed by the schema object's identity: parsing a filter costs
+# far more than reading a value, a mapping reads the same few paths for every user, and hashing a
+# ResourceSchema (a deep frozen dataclass) would cost more than the read itself.
+_resolved_paths: dict[int, tuple[ResourceSchema, dict[str, PatchPath | None]]] = {}
+
+
 def _resolved(path: str, schema: ResourceSchema) -> PatchPath | None:
-    # Parsing a filter costs far more than reading a value, and a mapping reads the same few
-    # paths for every user.
-    try:
-        return parse_patch_path(path, schema)
-    except InvalidPath:
-        return None
+    entry = _resolved_paths.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _resolved_paths[id(schema)] = (schema, {})
+    paths = entry[1]
+    if path not in paths:
+        if len(paths) >= _CACHE_SIZE:
+            paths.clear()
+        try:
+            paths[path] = parse_patch_path(path, schema)
+        except InvalidPath:
+            paths[path] = None
+    return paths[path]

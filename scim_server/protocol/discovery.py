@@ -103,12 +103,20 @@ def resource_type_documents() -> list[dict[str, Any]]:
     return copy.deepcopy(_documents()["resource_types"])
 
 
-def service_provider_config(max_results: int) -> dict[str, Any]:
-    """The body of /ServiceProviderConfig (RFC 7643 §5) with `filter.maxResults` substituted.
+def service_provider_config(
+    max_results: int, *, bulk_max_operations: int, bulk_max_payload_size: int
+) -> dict[str, Any]:
+    """The body of /ServiceProviderConfig (RFC 7643 §5) with the configured limits substituted.
 
-    `max_results` is the configured maximum page size, the same number `ListQuery` clamps
-    `count` to, so what the document promises is what queries do.
+    `max_results` is the maximum page size, the same number `ListQuery` clamps `count` to; the
+    bulk limits are those /Bulk enforces (RFC 7644 §3.7.4). What the document promises is what
+    the endpoints do.
     """
     document: dict[str, Any] = copy.deepcopy(_documents()["service_provider_config"])
     document["filter"]["maxResults"] = max_results
+    document["bulk"] = {
+        "supported": True,
+        "maxOperations": bulk_max_operations,
+        "maxPayloadSize": bulk_max_payload_size,
+    }
     return document

@@ -24,7 +24,12 @@ from scim_server.resources.http import base_url, scim_response
 
 def get_service_provider_config() -> Response:
     """GET /ServiceProviderConfig (RFC 7644 §4)."""
-    document = service_provider_config(current_settings().scim_max_page_size)
+    settings = current_settings()
+    document = service_provider_config(
+        settings.scim_max_page_size,
+        bulk_max_operations=settings.scim_bulk_max_operations,
+        bulk_max_payload_size=settings.scim_bulk_max_payload_bytes,
+    )
     document["meta"] = {
         "resourceType": "ServiceProviderConfig",
         "location": f"{base_url()}/ServiceProviderConfig",

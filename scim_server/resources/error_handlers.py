@@ -12,15 +12,10 @@ import logging
 from flask import Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from kinabase.errors import DomainError, EmailInUse, LicenceExhausted
-from scim_server.protocol.errors import (
-    Forbidden,
-    InvalidValue,
-    NotFound,
-    ScimError,
-    Uniqueness,
-)
+from kinabase.errors import DomainError
 from scim_server.protocol.errors import MethodNotAllowed as ScimMethodNotAllowed
+from scim_server.protocol.errors import NotFound, ScimError
+from scim_server.provisioning.errors import scim_error_for
 from scim_server.resources.auth import WWW_AUTHENTICATE
 from scim_server.resources.http import BASE_PATH, scim_response
 
@@ -46,16 +41,9 @@ def render_scim_error(error: ScimError) -> Response:
 
 
 def render_domain_error(error: DomainError) -> Response:
-    """A Kinabase rule refused the projection; the transaction is rolled back.
-
-    A full licence allocation is 403 (the client may not add users); an email that another
-    Kinabase user holds is 409 `uniqueness`; any other refusal is 400 `invalidValue`.
-    """
-    if isinstance(error, LicenceExhausted):
-        return render_scim_error(Forbidden(str(error)))
-    if isinstance(error, EmailInUse):
-        return render_scim_error(Uniqueness(str(error)))
-    return render_scim_error(InvalidValue(str(error)))
+    """A Kinabase rule refused the projection; the transaction is rolled back (the error is
+    the one `scim_error_for` names)."""
+    return render_scim_error(scim_error_for(error))
 
 
 def render_http_error(error: HTTPException) -> Response | HTTPException:

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, g, request
 from kinabase.errors import DomainError
 from kinabase_m365.database import WRITE_METHODS, db_session
 from scim_server.protocol.errors import ScimError
-from scim_server.resources import discovery, groups, search, users
+from scim_server.resources import bulk, discovery, groups, search, users
 from scim_server.resources.auth import authenticate
 from scim_server.resources.error_handlers import (
     render_domain_error,
@@ -81,6 +81,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/Groups/<group_id>", "PATCH", groups.patch),
     ("/Groups/<group_id>", "DELETE", groups.delete),
     ("/.search", "POST", search.search_all),
+    ("/Bulk", "POST", bulk.bulk),
 ]
 
 for _path, _method, _handler in ROUTES:

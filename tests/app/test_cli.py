@@ -8,13 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from kinabase.provisioning_tokens import verify_token
-from kinabase_m365.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
+from tests.cli_support import run_cli as run
 
 
 def test_org_create_prints_only_the_id_and_token_create_only_the_token(
@@ -70,11 +64,7 @@ def test_revoke_makes_the_token_unusable(
 def test_wrong_arguments_and_unknown_ids_give_one_line_and_status_2(
     cli_env: str, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
+    status, out, err = run(capsys, *argv)
     assert status == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and "error" in err

@@ -5,32 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from kinabase.accounts import create_organisation
 from kinabase.colleagues import colleague_fields
-from kinabase_m365.cli import main
-
-
-@pytest.fixture
-def org_id(cli_env: str, session: Session) -> int:
-    """An organisation in the test database, which the command reaches through DATABASE_URL."""
-    organisation_id = create_organisation(session, "Acme").id
-    session.commit()  # release SQLite's write lock for the command
-    return organisation_id
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        status = main(list(argv))
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
+from tests.cli_support import run_cli as run
 
 
 def test_field_add_prints_the_key_and_field_list_shows_the_field_last(
-    org_id: int, session: Session, capsys: pytest.CaptureFixture[str]
+    cli_org_id: int, session: Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    org = str(org_id)
+    org = str(cli_org_id)
 
     status, out, _ = run(capsys, "field", "add", "--org", org, "--name", "Line Manager",
                          "--type", "colleague")  # fmt: skip
@@ -47,7 +29,7 @@ def test_field_add_prints_the_key_and_field_list_shows_the_field_last(
         "lineManager\tLine Manager\tcolleague\tsystem=no\n"
     )
     session.expire_all()
-    assert colleague_fields(session, org_id)["lineManager"].name == "Line Manager"
+    assert colleague_fields(session, cli_org_id)["lineManager"].name == "Line Manager"
 
 
 @pytest.mark.parametrize(
@@ -60,16 +42,16 @@ def test_field_add_prints_the_key_and_field_list_shows_the_field_last(
     ],
 )
 def test_field_add_refusals_are_one_line_and_status_2(
-    org_id: int, capsys: pytest.CaptureFixture[str], name: str, type_: str, message: str
+    cli_org_id: int, capsys: pytest.CaptureFixture[str], name: str, type_: str, message: str
 ) -> None:
     status, out, err = run(
-        capsys, "field", "add", "--org", str(org_id), "--name", name, "--type", type_
+        capsys, "field", "add", "--org", str(cli_org_id), "--name", name, "--type", type_
     )
 
     assert (status, out) == (2, "")
     assert err.startswith("kinabase-m365: error: ") and err.count("\n") == 1
     assert message in err
-    assert len(run(capsys, "field", "list", "--org", str(org_id))[1].splitlines()) == 5
+    assert len(run(capsys, "field", "list", "--org", str(cli_org_id))[1].splitlines()) == 5
 
 
 @pytest.mark.parametrize(

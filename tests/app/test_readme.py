@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kinabase_m365.cli import main
+from tests.cli_support import run_cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 NOT_RUN = {"db", "user", "serve"}
@@ -34,15 +34,6 @@ def readme_commands() -> list[list[str]]:
     return commands
 
 
-def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_the_readme_command_line_examples_run_as_printed(
     cli_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -52,7 +43,7 @@ def test_the_readme_command_line_examples_run_as_printed(
     for argv in commands:
         if argv[0] in NOT_RUN:
             continue
-        status, out, err = run(capsys, argv)
+        status, out, err = run_cli(capsys, *argv)
         assert status == 0, f"kinabase-m365 {shlex.join(argv)}: {err}"
         printed[" ".join(argv[:2])] = out  # the last of each kind of command
 
@@ -60,15 +51,15 @@ def test_the_readme_command_line_examples_run_as_printed(
     assert printed["field add"] == "costCentre\n"
     assert printed["rule add"] == "3\n"
     # What the sequence left behind: two rules, the new field mapped, department back to default.
-    assert run(capsys, ["rule", "list", "--org", "1"])[1] == (
+    assert run_cli(capsys, *["rule", "list", "--org", "1"])[1] == (
         "1\tgroup=Sales\tscim_id=-\troles=Sales\tuser_type=-\n"
         "3\tapp-role=Finance.Approver\tscim_id=-\troles=Sales\tuser_type=-\n"
     )
     assert printed["provisioning pending"] == ""
-    assert run(capsys, ["mapping", "show", "--org", "1"])[1] == (
+    assert run_cli(capsys, *["mapping", "show", "--org", "1"])[1] == (
         f"costCentre\t{CUSTOM_SOURCE}\tcustom\n"
         f"department\t{ENTERPRISE}:department\tdefault\n"
         "jobTitle\ttitle\tdefault\n"
         f"manager\t{ENTERPRISE}:manager\tdefault\n"
     )
-    assert run(capsys, ["token", "list", "--org", "1"])[1].startswith("1\trevoked\tentra\t")
+    assert run_cli(capsys, *["token", "list", "--org", "1"])[1].startswith("1\trevoked\tentra\t")

@@ -186,10 +186,16 @@ class Faults:
         every later one with the token get 401 InvalidAuthenticationToken."""
         return self.graph_fault(path, 401, after=after, expire_token=True)
 
+    def drop_connection(self, path: str, *, after: int = 0, times: int = 1) -> GraphFault:
+        """The connection breaks before Graph answers: the client's session raises
+        `requests.ConnectionError` (the transport's doing; see transport.DROP_CONNECTION)."""
+        return self.graph_fault(path, 0, after=after, times=times)
+
 
 @dataclass
 class GraphFault:
-    """An error Graph answers instead of a resource, to the requests of one path.
+    """An error Graph answers instead of a resource, to the requests of one path (status 0:
+    no answer at all, the connection drops).
 
     The first `after` requests to the path pass; the next `times` fail with `status` (429 and
     503 with `retry_after` as the header, if given); later ones pass again. Graph's error codes

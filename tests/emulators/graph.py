@@ -48,6 +48,7 @@ from tests.emulators.cloud import (
     Tenant,
 )
 from tests.emulators.graph_queries import Pager, QueryError, parse_filter, selected
+from tests.emulators.transport import DROP_CONNECTION
 
 DEFAULT_USER_PROPERTIES = (
     "businessPhones",
@@ -161,6 +162,8 @@ class GraphEmulator:
         """Answer the fault's error (expiring the presented token first, if it says so)."""
         if fault.expire_token:
             self.cloud.expired_tokens.add(_bearer_token())
+        if fault.status == 0:
+            raise GraphError(500, "", "", {DROP_CONNECTION: "1"})
         code, message = FAULT_TEXT.get(fault.status, ("generalException", "An injected failure."))
         headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
         raise GraphError(fault.status, fault.code or code, message, headers)

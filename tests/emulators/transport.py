@@ -25,6 +25,9 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from tests.conftest import UnroutedHostError
 
+# An emulator's answer with this header stands for a connection that broke: the session raises.
+DROP_CONNECTION = "X-Emulator-Drop-Connection"
+
 WsgiApp = Any  # a WSGI callable; werkzeug's protocol type is not worth importing here
 
 
@@ -88,6 +91,8 @@ class WsgiTransport(BaseAdapter):
         finally:
             builder.close()
         response = self._response(request, status, list(headers.items()), content)
+        if DROP_CONNECTION in response.headers:
+            response.status_code, content = 0, b""
         self.recorded.append(
             RecordedRequest(
                 request.method or "GET",
@@ -98,6 +103,8 @@ class WsgiTransport(BaseAdapter):
                 content,
             )
         )
+        if response.status_code == 0:
+            raise requests.ConnectionError("the emulator dropped the connection", request=request)
         return response
 
     @staticmethod

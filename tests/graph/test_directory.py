@@ -131,6 +131,8 @@ def test_a_user_carries_every_property_the_pull_uses_and_the_managers_id(
     assert get_user(tenant_id, "ERIN@contoso.test") == by_name["Erin O'Neil"]
     assert get_user(tenant_id, contoso.dana.object_id) == by_name["Dana Director"]
     assert get_user(tenant_id, "nobody@contoso.test") is None
+    guest = get_user(tenant_id, contoso.guest.user_principal_name)  # a '#' in the path
+    assert guest is not None and guest.id == contoso.guest.object_id
 
 
 def test_search_keeps_users_whose_name_mail_or_upn_starts_with_the_text(

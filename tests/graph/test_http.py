@@ -74,6 +74,17 @@ def test_503_and_504_without_retry_after_back_off_exponentially_with_jitter(
     assert 0.5 <= third <= 1.0  # each request counts its own failures
 
 
+def test_a_dropped_connection_is_retried_like_an_outage(
+    paged: Directory, clock: SteppingClock
+) -> None:
+    paged.microsoft.cloud.faults.drop_connection(USERS, after=2, times=2)
+
+    assert len(read_all(paged)) == 9
+
+    assert [status for _, status in users_requests(paged)] == [200, 200, 0, 0, 200]
+    assert len(clock.slept) == 2 and 1.0 <= clock.slept[1] <= 2.0
+
+
 def test_retries_give_up_after_the_maximum_number_of_attempts(
     paged: Directory, clock: SteppingClock
 ) -> None:

@@ -67,6 +67,26 @@ def test_activation_takes_seats_and_deactivation_frees_them(session: Session) ->
     assert not activate_user(session, bob)  # already active: no change
 
 
+def test_the_seat_count_follows_every_status_change(session: Session) -> None:
+    organisation = create_organisation(session, "Acme", licence_seats=3)
+    ada = create_user(session, organisation.id, "ada@acme.test", active=True)
+    invited = create_user(session, organisation.id, "bob@acme.test")
+    assert organisation.seats_in_use == 1
+
+    assert deactivate_user(session, invited)  # an invited user held no seat
+    assert organisation.seats_in_use == 1
+    assert deactivate_user(session, ada) and not deactivate_user(session, ada)
+    assert organisation.seats_in_use == 0
+    assert activate_user(session, invited) and activate_user(session, ada)
+
+    active = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.org_id == organisation.id, User.status == UserStatus.ACTIVE)
+    )
+    assert organisation.seats_in_use == active == 2
+
+
 def test_activation_beyond_seats_fails_and_changes_nothing(session: Session) -> None:
     organisation = create_organisation(session, "Acme", licence_seats=1)
     create_user(session, organisation.id, "ada@acme.test", active=True)

@@ -5,36 +5,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from kinabase.accounts import create_organisation
 from kinabase.user_types import user_type_source
 from kinabase.users import User, UserType
-from kinabase_m365.cli import main
 from scim_server.mapping import DEPARTMENT_PATH, ProjectionResult
 from scim_server.provisioning import groups, users
+from tests.cli_support import run_cli as run
 from tests.provisioning.conftest import group_body, user_body
 
 
-@pytest.fixture
-def org_id(cli_env: str, session: Session) -> int:
-    """An organisation in the test database, which the command reaches through DATABASE_URL."""
-    organisation_id = create_organisation(session, "Acme").id
-    session.commit()  # release SQLite's write lock for the command
-    return organisation_id
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        status = main(list(argv))
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_rule_add_list_remove(
-    org_id: int, session: Session, capsys: pytest.CaptureFixture[str]
+    cli_org_id: int, session: Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    org = str(org_id)
+    org = str(cli_org_id)
     for name in ("Sales", "Support"):
         status, out, _ = run(capsys, "role", "add", "--org", org, "--name", name)
         assert status == 0 and out.strip().isdigit()
@@ -50,8 +32,8 @@ def test_rule_add_list_remove(
         f"{rule_id}\tgroup=Sales\tscim_id=-\troles=Sales,Support\tuser_type=administrator\n"
     )
 
-    ada = users.create_user(session, org_id, user_body("ada@acme.test"))
-    groups.create_group(session, org_id, group_body("Sales", [ada.stored.row.id]))
+    ada = users.create_user(session, cli_org_id, user_body("ada@acme.test"))
+    groups.create_group(session, cli_org_id, group_body("Sales", [ada.stored.row.id]))
     assert isinstance(ada.kinabase, ProjectionResult)
     assert session.get_one(User, ada.kinabase.user_id).user_type is UserType.ADMINISTRATOR
     session.commit()  # release SQLite's write lock for the command
@@ -66,8 +48,8 @@ def test_rule_add_list_remove(
     assert run(capsys, "rule", "list", "--org", org)[1] == ""
 
 
-def test_app_role_rules(org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
-    org = str(org_id)
+def test_app_role_rules(cli_org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
+    org = str(cli_org_id)
     run(capsys, "role", "add", "--org", org, "--name", "Finance")
 
     status, out, _ = run(
@@ -81,8 +63,8 @@ def test_app_role_rules(org_id: int, capsys: pytest.CaptureFixture[str]) -> None
     )
 
 
-def test_mapping_show_set_unset_reset(org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
-    org = str(org_id)
+def test_mapping_show_set_unset_reset(cli_org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
+    org = str(cli_org_id)
     status, out, _ = run(capsys, "mapping", "show", "--org", org)
     assert status == 0
     assert f"department\t{DEPARTMENT_PATH}\tdefault\n" in out
@@ -125,10 +107,10 @@ def test_mapping_show_set_unset_reset(org_id: int, capsys: pytest.CaptureFixture
     ],
 )
 def test_refusals_are_one_line_with_status_2(
-    org_id: int, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    cli_org_id: int, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     if "--org" not in argv and argv != ["mapping", "show"]:
-        argv = [*argv, "--org", str(org_id)]
+        argv = [*argv, "--org", str(cli_org_id)]
 
     status, out, err = run(capsys, *argv)
 
@@ -136,11 +118,11 @@ def test_refusals_are_one_line_with_status_2(
     assert len(err.strip().splitlines()) == 1 and "error" in err and message in err
 
 
-def test_a_duplicate_role_is_refused(org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "role", "add", "--org", str(org_id), "--name", "Sales")
+def test_a_duplicate_role_is_refused(cli_org_id: int, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "role", "add", "--org", str(cli_org_id), "--name", "Sales")
 
-    status, out, err = run(capsys, "role", "add", "--org", str(org_id), "--name", "Sales")
+    status, out, err = run(capsys, "role", "add", "--org", str(cli_org_id), "--name", "Sales")
 
     assert (status, out) == (2, "")
     assert "already exists" in err
-    assert run(capsys, "role", "list", "--org", str(org_id))[1].endswith("\tSales\n")
+    assert run(capsys, "role", "list", "--org", str(cli_org_id))[1].endswith("\tSales\n")

@@ -36,7 +36,11 @@ def _attributes(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_no_document_contains_null() -> None:
-    documents = [*schema_documents(), *resource_type_documents(), service_provider_config(50)]
+    documents = [
+        *schema_documents(),
+        *resource_type_documents(),
+        service_provider_config(50, bulk_max_operations=10, bulk_max_payload_size=1000),
+    ]
     assert None not in _walk(documents), "Entra rejects null values in discovery documents"
 
 
@@ -70,7 +74,7 @@ def test_discovery_schemas_describe_the_served_documents() -> None:
     def names(schema_id: str) -> set[str]:
         return {a["name"] for a in by_id[schema_id]["attributes"]} | {"schemas", "meta"}
 
-    config = service_provider_config(50)
+    config = service_provider_config(50, bulk_max_operations=10, bulk_max_payload_size=1000)
     assert set(config) <= names("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig")
     for document in resource_type_documents():
         assert set(document) <= names("urn:ietf:params:scim:schemas:core:2.0:ResourceType")
@@ -98,16 +102,23 @@ def test_resource_types_name_served_schemas() -> None:
         assert document["schema"] in served
 
 
-def test_service_provider_config_advertises_the_configured_page_size() -> None:
-    config = service_provider_config(max_results=321)
+def test_service_provider_config_advertises_the_configured_limits() -> None:
+    config = service_provider_config(
+        max_results=321, bulk_max_operations=7, bulk_max_payload_size=4096
+    )
     assert config["filter"] == {"supported": True, "maxResults": 321}
     assert config["patch"] == {"supported": True}
-    assert config["bulk"]["supported"] is False
+    assert config["bulk"] == {"supported": True, "maxOperations": 7, "maxPayloadSize": 4096}
     assert config["changePassword"] == {"supported": False}
     assert config["sort"] == {"supported": True}
     assert config["etag"] == {"supported": True}
     assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken"]
-    assert service_provider_config(max_results=10)["filter"]["maxResults"] == 10
+    assert (
+        service_provider_config(max_results=10, bulk_max_operations=1, bulk_max_payload_size=1)[
+            "filter"
+        ]["maxResults"]
+        == 10
+    )
 
 
 def test_documents_are_copies() -> None:

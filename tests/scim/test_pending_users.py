@@ -13,15 +13,16 @@ import json
 import pytest
 from sqlalchemy import Engine
 
-from kinabase_m365.cli import main
+from tests.cli_support import run_cli
 from tests.conftest import Provisioned
 from tests.kinabase_view import KinabaseView
 from tests.scim_client import ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    assert main(list(argv)) == 0
-    return capsys.readouterr().out
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 0, err
+    return out
 
 
 def _post_user(acme: Provisioned, user_name: str, **extra: object) -> str:

@@ -1,0 +1,158 @@
+"""Bulk operations (RFC 7644 §3.7) through the same provisioning functions as single requests.
+
+Each operation runs in a savepoint of the caller's transaction: one that fails is rolled back
+alone and reported with the SCIM error the single request would have answered, and the others
+stand ("The service provider MUST continue performing as many changes as possible and disregard
+partial failures", §3.7). `failOnErrors` stops the run once that many have failed; the operations
+not run are left out of the result (§3.7.3). A bug is not a failure of one operation: it
+propagates, and the whole request rolls back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kinabase.errors import DomainError
+from scim_server.protocol.bulk import (
+    BulkOperation,
+    BulkRequest,
+    execution_order,
+    resolve_references,
+)
+from scim_server.protocol.discovery import load_registry
+from scim_server.protocol.errors import Conflict, ScimError
+from scim_server.protocol.etag import Preconditions
+from scim_server.protocol.patch_request import parse_patch_request
+from scim_server.protocol.resource import parse_resource
+from scim_server.provisioning import groups, users
+from scim_server.provisioning.errors import scim_error_for
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What one operation did: the resource it reached (id and version), or its error."""
+
+    operation: BulkOperation
+    status: int
+    resource_id: str | None
+    version: int | None
+    error: ScimError | None = None
+
+
+def run_bulk(session: Session, org_id: int, request: BulkRequest) -> list[BulkResult]:
+    """Run the operations (bulkId references resolved) and return their results in request
+    order. Never commits."""
+    order, in_cycle = execution_order(request.operations)
+    created: dict[str, str] = {}
+    results: dict[int, BulkResult] = {}
+    errors = 0
+    for operation in order + [op for op in request.operations if op.index in in_cycle]:
+        if request.fail_on_errors is not None and errors >= request.fail_on_errors:
+            break
+        if operation.index in in_cycle:
+            result = _failed(
+                operation,
+                Conflict("The operation is part of, or waits on, a circular bulkId reference."),
+            )
+        else:
+            result = _run_in_savepoint(session, org_id, operation, created)
+        if result.error is not None:
+            errors += 1
+        elif operation.method == "POST" and operation.bulk_id and result.resource_id:
+            created[operation.bulk_id] = result.resource_id
+        results[operation.index] = result
+    return [results[index] for index in sorted(results)]
+
+
+def _run_in_savepoint(
+    session: Session, org_id: int, operation: BulkOperation, created: dict[str, str]
+) -> BulkResult:
+    savepoint = session.begin_nested()
+    try:
+        result = _run(session, org_id, operation, created)
+    except ScimError as error:
+        savepoint.rollback()
+        return _failed(operation, error)
+    except DomainError as error:
+        savepoint.rollback()
+        return _failed(operation, scim_error_for(error))
+    savepoint.commit()
+    return result
+
+
+def _run(
+    session: Session, org_id: int, operation: BulkOperation, created: dict[str, str]
+) -> BulkResult:
+    data = resolve_references(operation.data, created)
+    resource_id = resolve_references(operation.resource_id, created)
+    preconditions = Preconditions(if_match=operation.version)
+    if operation.endpoint == "Users":
+        reached_id, version = _user_write(
+            session, org_id, operation.method, data=data, user_id=resource_id,
+            preconditions=preconditions,
+        )  # fmt: skip
+    else:
+        reached_id, version = _group_write(
+            session, org_id, operation.method, data=data, group_id=resource_id,
+            preconditions=preconditions,
+        )  # fmt: skip
+    return BulkResult(operation, STATUS[operation.method], reached_id, version)
+
+
+STATUS = {"POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
+Reached = tuple[str, int | None]  # the resource's id, and its version (None once deleted)
+
+
+def _user_write(
+    session: Session,
+    org_id: int,
+    method: str,
+    *,
+    data: Any,
+    user_id: str,
+    preconditions: Preconditions,
+) -> Reached:
+    schema = load_registry().user
+    if method == "POST":
+        stored = users.create_user(session, org_id, parse_resource(data, schema)).stored
+    elif method == "PUT":
+        parsed = parse_resource(data, schema)
+        stored = users.replace_user(session, org_id, user_id, parsed, preconditions).stored
+    elif method == "PATCH":
+        patch = parse_patch_request(data, schema)
+        stored = users.patch_user(session, org_id, user_id, patch, preconditions).stored
+    else:
+        users.delete_user(session, org_id, user_id, preconditions)
+        return user_id, None
+    return stored.row.id, stored.row.version
+
+
+def _group_write(
+    session: Session,
+    org_id: int,
+    method: str,
+    *,
+    data: Any,
+    group_id: str,
+    preconditions: Preconditions,
+) -> Reached:
+    schema = load_registry().group
+    if method == "POST":
+        group = groups.create_group(session, org_id, parse_resource(data, schema))
+    elif method == "PUT":
+        parsed = parse_resource(data, schema)
+        group = groups.replace_group(session, org_id, group_id, parsed, preconditions)
+    elif method == "PATCH":
+        patch = parse_patch_request(data, schema)
+        group = groups.patch_group(session, org_id, group_id, patch, preconditions)
+    else:
+        groups.delete_group(session, org_id, group_id, preconditions)
+        return group_id, None
+    return group.id, group.version
+
+
+def _failed(operation: BulkOperation, error: ScimError) -> BulkResult:
+    return BulkResult(operation, error.status, None, None, error)
