@@ -20,8 +20,8 @@ import argparse
 import os
 import sys
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import requests
@@ -101,18 +101,22 @@ def _tenant_id(raw: str) -> str:
         raise argparse.ArgumentTypeError("a tenant id is a GUID") from None
 
 
-def _app(args: argparse.Namespace, *, quiet: bool = True) -> Flask:
-    """The service for a command; `quiet` keeps start-up warnings (PUBLIC_BASE_URL unset,
-    which app-only Graph reads do not need) off stderr, which is for the command's own line,
-    unless LOG_LEVEL asks for them."""
+@contextmanager
+def _app(args: argparse.Namespace, *, quiet: bool = True) -> Iterator[Flask]:
+    """The service for a command, its database connections closed afterwards; `quiet` keeps
+    start-up warnings (PUBLIC_BASE_URL unset, which app-only Graph reads do not need) off
+    stderr, which is for the command's own line, unless LOG_LEVEL asks for them."""
     http: requests.Session | None = getattr(args, "http_session", None)
     overrides = {"log_level": "ERROR"} if quiet and "LOG_LEVEL" not in os.environ else None
-    return create_app(overrides, http_session=http)
+    app = create_app(overrides, http_session=http)
+    try:
+        yield app
+    finally:
+        get_database(app).engine.dispose()
 
 
 def _groups(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(args)
-    with app.app_context(), get_database(app).read_sessions() as session:
+    with _app(args) as app, app.app_context(), get_database(app).read_sessions() as session:
         tenant = tenant_of(session, args.org)
         for group in _refusals(lambda: security_groups(tenant, args.search)):
             print(f"{group.id}\t{group.display_name}")
@@ -120,8 +124,7 @@ def _groups(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(args)
-    with app.app_context(), get_database(app).read_sessions() as session:
+    with _app(args) as app, app.app_context(), get_database(app).read_sessions() as session:
         tenant = tenant_of(session, args.org)
 
         def listed() -> None:
@@ -162,25 +165,26 @@ def _connect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(args, quiet=False)
-    run_worker(app, workers=args.workers)
+    with _app(args, quiet=False) as app:
+        run_worker(app, workers=args.workers)
     return 0
 
 
 def _run(args: argparse.Namespace, job_id: int) -> int:
     """Run the job here, showing its progress; the exit status says how it went."""
-    app = _app(args)
     show = _Progress()
-    try:
-        app_jobs(app).run_here(job_id, listener=show)
-    finally:
-        show.close()
-    with get_database(app).read_sessions() as session:
-        job = session.get_one(Job, job_id)
-        if job.status is not JobStatus.SUCCEEDED:
-            raise PullRefused(job.error or "the job did not finish")
-        print(f"{job.done} users: {job.failed} failed", file=sys.stderr)
-        return FAILED_USERS if job.failed else 0
+    with _app(args) as app:
+        try:
+            app_jobs(app).run_here(job_id, listener=show)
+        finally:
+            show.close()
+        with get_database(app).read_sessions() as session:
+            job = session.get_one(Job, job_id)
+            status, error, done, failed = job.status, job.error, job.done, job.failed
+    if status is not JobStatus.SUCCEEDED:
+        raise PullRefused(error or "the job did not finish")
+    print(f"{done} users: {failed} failed", file=sys.stderr)
+    return FAILED_USERS if failed else 0
 
 
 class _Progress:
