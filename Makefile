@@ -23,10 +23,14 @@ install: $(VENV)/.installed
 
 dev-install: $(VENV)/.dev-installed
 
-## run: set everything up from a fresh clone and serve on 127.0.0.1:$(PORT) (development mode, SQLite)
+## run: set everything up from a fresh clone and serve on 127.0.0.1:$(PORT) (development mode, SQLite),
+## with the job worker beside the web server (stopped with it)
 run: install
 	KINABASE_ENV=development $(BIN)/kinabase-m365 db upgrade
 	KINABASE_ENV=development $(BIN)/kinabase-m365 demo
+	KINABASE_ENV=development $(BIN)/kinabase-m365 worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	KINABASE_ENV=development SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-false} $(BIN)/kinabase-m365 serve --port $(PORT)
 
 ## lint: ruff and mypy
@@ -48,9 +52,12 @@ conformance: dev-install
 BENCH_N ?= 2000
 export BENCH_N
 
-## bench: the Entra workload, side by side: ours (gunicorn; SQLite and PostgreSQL) and scim2-server
+## bench: the Entra workload, side by side: ours (gunicorn; SQLite and PostgreSQL) and scim2-server;
+## then the directory pull importing BENCH_PULL_N users from the Graph emulator as a job
+BENCH_PULL_N ?= 10000
 bench: dev-install
 	$(BIN)/python -m benchmarks workload --n $(BENCH_N)
+	$(BIN)/python -m benchmarks directory --n $(BENCH_PULL_N)
 
 ## bench-scale: single operations at 100,000 users and members vs at 1,000 users and 10 members
 bench-scale: dev-install

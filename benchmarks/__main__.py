@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from benchmarks import report, scale
+from benchmarks import directory_pull, report, scale
 from benchmarks.load import PhaseResult
 from benchmarks.runs import (
     add_common_options,
@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workload.set_defaults(handler=run_workload_command)
 
     scale.add_parser(commands)
+    directory_pull.add_parser(commands)
 
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so that every server started so far is stopped on the way out.

@@ -10,8 +10,11 @@ from typing import Any
 import requests
 from flask import Flask
 
+import admin
+import directory.jobs
 import files
 import graph
+import jobs
 import scim_server.resources
 import sso
 from kinabase_m365 import database, health, metrics, request_log, security_headers
@@ -50,4 +53,6 @@ def create_app(
     sso.init_app(app)
     security_headers.init_app(app)
     files.init_app(app)
+    jobs.init_app(app, directory.jobs.HANDLERS)
+    admin.init_app(app)
     return app

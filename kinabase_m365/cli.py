@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
+import requests
 from sqlalchemy.orm import Session
 
 from graph.errors import MicrosoftError
@@ -26,6 +27,7 @@ from kinabase.provisioning_clients import list_clients, register_client, revoke_
 from kinabase.provisioning_tokens import issue_token, list_tokens, revoke_token, verify_token
 from kinabase_m365 import migrate
 from kinabase_m365.directory_commands import add_directory_commands
+from kinabase_m365.directory_pull_commands import PullRefused, add_directory_pull_commands
 from kinabase_m365.field_commands import add_field_commands
 from kinabase_m365.file_commands import add_file_commands
 from kinabase_m365.server import serve
@@ -48,15 +50,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
+def main(argv: Sequence[str] | None = None, *, http_session: requests.Session | None = None) -> int:
+    """Entry point of the console script; `http_session` is the one session to Microsoft for
+    the commands that read Graph (tests route it to the emulators)."""
     parser = _build_parser()
     args = parser.parse_args(argv)
+    args.http_session = http_session
     try:
         settings = load_settings(os.environ)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
-    except (CommandError, DomainError, SettingsError, UserCommandError) as error:
+    except (CommandError, DomainError, PullRefused, SettingsError, UserCommandError) as error:
         print(f"kinabase-m365: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except MicrosoftError as error:
@@ -117,6 +121,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_directory_commands(commands, user_actions, _unit_of_work)
     add_field_commands(commands, _unit_of_work)
     add_file_commands(commands)
+    add_directory_pull_commands(commands, org, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")

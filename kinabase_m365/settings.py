@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/kinabase.db"
+DEFAULT_JOBS_SQLITE_PATH = "instance/jobs.db"
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
 # Per provisioning token or OAuth client, in the `limits` library's notation; docs/scim.md says
 # why these figures (Entra's gallery asks for 25 requests a second per tenant).
@@ -79,6 +80,8 @@ class Settings:
     oauth_token_rate_limit: str = DEFAULT_OAUTH_TOKEN_RATE_LIMIT
     metrics_token: str = ""
     log_format: str = "json"
+    jobs_sqlite_path: str = DEFAULT_JOBS_SQLITE_PATH
+    job_stale_seconds: int = 60
 
     def __repr__(self) -> str:
         shown = []
@@ -87,7 +90,7 @@ class Settings:
             if field.name in SECRET_FIELDS:
                 text = "'***'" if value else "''"
             elif field.name in ("database_url", "redis_url"):
-                text = repr(_without_password(value))
+                text = repr(_without_password(value)) if value else "''"
             else:
                 text = repr(value)
             shown.append(f"{field.name}={text}")
@@ -154,6 +157,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "OAUTH_TOKEN_RATE_LIMIT": "oauth_token_rate_limit",
     "METRICS_TOKEN": "metrics_token",
     "LOG_FORMAT": "log_format",
+    "JOBS_SQLITE_PATH": "jobs_sqlite_path",
+    "JOB_STALE_SECONDS": "job_stale_seconds",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -222,6 +227,7 @@ def _validated(settings: Settings) -> Settings:
         "session_refresh_days",
         "session_max_days",
         "files_max_bytes",
+        "job_stale_seconds",
     ):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")

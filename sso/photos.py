@@ -22,14 +22,14 @@ from PIL import Image
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kinabase.photos import DIRECTORY_PHOTO_SOURCE as PHOTO_SOURCE
+from kinabase.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT_TYPES
 from kinabase.users import User, UserPhoto
 
 log = logging.getLogger(__name__)
 
-PHOTO_SOURCE = "microsoft"
-MAX_PHOTO_BYTES = 4 * 1024 * 1024  # Exchange Online keeps photos up to 4 MB
+# Pillow's name for each type kinabase/photos.py keeps: the bytes must decode as the one declared.
 _PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/bmp": "BMP"}
-PHOTO_CONTENT_TYPES = frozenset(_PILLOW_FORMATS)
 
 
 @dataclass(frozen=True)

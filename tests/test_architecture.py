@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = ("kinabase", "kinabase_m365", "scim_server", "sso", "graph", "files")
-FEATURES = ("scim_server", "sso", "graph", "files")
+PROJECT = (
+    "kinabase",
+    "kinabase_m365",
+    "scim_server",
+    "sso",
+    "graph",
+    "files",
+    "directory",
+    "jobs",
+    "admin",
+)
+FEATURES = ("scim_server", "sso", "graph", "files", "directory", "jobs", "admin")
 # The modules that wire the features together; no feature, and no part of the shell the features
 # import, may depend on them.
 WIRING = ("kinabase_m365.app", "kinabase_m365.cli", "kinabase_m365.server", "kinabase_m365.migrate")
@@ -25,7 +35,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "kinabase_m365/runtime.py": (*FEATURES, *WIRING),
     "kinabase_m365/metrics.py": (*FEATURES, *WIRING),
     "kinabase_m365/request_log.py": (*FEATURES, *WIRING),
-    "scim_server": ("sso", "graph", *WIRING),
+    "scim_server": ("sso", "graph", "files", "directory", "jobs", "admin", *WIRING),
     "scim_server/protocol": ("kinabase", "kinabase_m365", "sso", "graph", "flask", "sqlalchemy"),
     "scim_server/store": (
         "kinabase_m365",
@@ -51,18 +61,36 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     # The HTTP edge parses, calls the provisioning service and renders: no use case of its own.
     "scim_server/resources": ("scim_server.store", "scim_server.mapping", *WIRING),
-    "sso": ("scim_server", "files", *WIRING),
+    "sso": ("scim_server", "files", "directory", "jobs", "admin", *WIRING),
     # Files use sign-in's sessions and the Microsoft client; never SCIM.
-    "files": ("scim_server", *WIRING),
+    "files": ("scim_server", "directory", "jobs", "admin", *WIRING),
     # The Microsoft client knows nothing of sign-in, and of SCIM only what it may call.
     "graph": (
         "sso",
         "files",
+        "directory",
+        "jobs",
+        "admin",
         "scim_server.resources",
         "scim_server.store",
         "scim_server.mapping",
         *WIRING,
     ),
+    # The directory pull: Graph's reads in, the provisioning service (and the protocol's parser)
+    # out; no HTTP of its own, and no way around the one path to Kinabase.
+    "directory": (
+        "flask",
+        "sso",
+        "admin",
+        "scim_server.resources",
+        "scim_server.store",
+        "scim_server.mapping",
+        *WIRING,
+    ),
+    # Jobs know how to run a job, not what any job does: features hand them their handlers.
+    "jobs": ("scim_server", "sso", "graph", "directory", "admin", *WIRING),
+    # Admin pages call the features' use cases and sign-in's session checks.
+    "admin": ("scim_server", *WIRING),
 }
 
 
@@ -89,6 +117,17 @@ def test_the_directory_commands_call_the_provisioning_service() -> None:
     )
     assert reaching_in == []
     assert any(module.startswith("scim_server.provisioning") for module in imported)
+
+
+def test_the_directory_pull_writes_through_the_provisioning_service() -> None:
+    imported = set().union(*(imported_modules(path) for path in source_files("directory")))
+    scim = sorted(module for module in imported if module.startswith("scim_server"))
+    assert all(
+        module.startswith(("scim_server.provisioning", "scim_server.protocol")) for module in scim
+    )
+    assert "scim_server.provisioning.users.create_user" in imported
+    assert "scim_server.provisioning.users.replace_user" in imported
+    assert "scim_server.protocol.resource.parse_resource" in imported
 
 
 def source_files(package: str) -> list[Path]:

@@ -119,3 +119,8 @@ def _locked(
     group = store.get_group(session, org_id, group_id, for_update=True)
     preconditions.check(group.version, read=False)
     return group
+
+
+def find_group(session: Session, org_id: int, name_or_external_id: str) -> ScimGroup | None:
+    """The group whose externalId (Entra's object id) or displayName is this, ignoring case."""
+    return store.find_group_named(session, org_id, name_or_external_id)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, insert, select, update
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kinabase.base import utcnow
@@ -198,6 +198,26 @@ def iter_users(session: Session, org_id: int, page_size: int = 500) -> Iterator[
         if len(page) < page_size:
             return
         after = page[-1].row.pk
+
+
+def find_users_by_keys(
+    session: Session, org_id: int, external_ids: Collection[str], user_names: Collection[str]
+) -> list[StoredUser]:
+    """The organisation's users whose externalId is one of `external_ids` or whose userName is
+    one of `user_names` (case-insensitively): indexed lookups, for matching a batch."""
+    if not external_ids and not user_names:
+        return []
+    lowered = sorted({name.lower() for name in user_names})
+    return [
+        _stored(row)
+        for row in session.execute(
+            _with_manager().where(
+                ScimUser.org_id == org_id,
+                ScimUser.external_id.in_(sorted(external_ids))
+                | func.lower(ScimUser.user_name).in_(lowered),
+            )
+        )
+    ]
 
 
 def _write_values(session: Session, row: ScimUser, document: Mapping[str, Any]) -> None:

@@ -1,0 +1,153 @@
+"""The Sync now dialog's JSON API, for the organisation's Administrators.
+
+Sessions and CSRF are sign-in's (`sso.sessions.administrators_only`: the session cookie; on
+POST the `X-CSRF-TOKEN` header carrying the `csrf_access_token` cookie's value); anyone else is
+403. Requests are validated by `admin.schemas` (400 naming the field), answers shaped by it.
+
+    GET  /admin/api/directory/candidates?search=&group=&offset=&limit=
+    GET  /admin/api/directory/groups?search=
+    POST /admin/api/directory/import   {"users": [{"user", "userType", "roles"}]} | {"all": true}
+                                       | {"group": "…"}, with "userType" and "roles"  → 202 job
+    POST /admin/api/directory/sync                                                    → 202 job
+    GET  /admin/api/directory/jobs/<id>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import Schema, ValidationError
+
+from admin.schemas import (
+    CandidatePageSchema,
+    CandidatesQuerySchema,
+    GraphGroupSchema,
+    GroupsQuerySchema,
+    ImportRequestSchema,
+    JobSchema,
+)
+from directory.errors import SeatShortfall
+from directory.jobs import explain, start_import, start_sync
+from directory.listing import candidate_page, security_groups
+from directory.operations import Choice, tenant_of
+from graph.errors import ConsentMissing, MicrosoftError, TokenRefused
+from jobs import enqueue
+from jobs.progress import get_job, job_items
+from kinabase.errors import DomainError, NotFound
+from kinabase.users import UserType
+from kinabase_m365.database import db_session
+from sso.errors import SignInRefused
+from sso.sessions import administrators_only, current_user
+
+blueprint = Blueprint("directory_api", __name__, url_prefix="/admin/api/directory")
+
+
+@blueprint.get("/candidates")
+@administrators_only
+def candidates() -> Response:
+    """Directory users not yet in Kinabase, a page at a time."""
+    query = _load(CandidatesQuerySchema(), request.args)
+    session = db_session()
+    org_id = current_user().org_id
+    page = candidate_page(session, org_id, tenant_of(session, org_id), **query)
+    return jsonify(CandidatePageSchema().dump(page))
+
+
+@blueprint.get("/groups")
+@administrators_only
+def groups() -> Response:
+    """The directory's security groups (for the dialog's filter)."""
+    query = _load(GroupsQuerySchema(), request.args)
+    tenant = tenant_of(db_session(), current_user().org_id)
+    found = security_groups(tenant, query["search"])
+    return jsonify({"groups": GraphGroupSchema(many=True).dump(found)})
+
+
+@blueprint.post("/import")
+@administrators_only
+def import_users() -> tuple[Response, int]:
+    """Queue an import; a seat shortfall visible already is refused (409) with the number of
+    seats missing."""
+    body = _load(ImportRequestSchema(), request.get_json(silent=True))
+    session = db_session()
+    job = start_import(
+        session,
+        current_user().org_id,
+        users=[(entry["user"], _choice(entry)) for entry in body["users"]],
+        everyone=body["all"],
+        group=body["group"],
+        default=_choice(body),
+    )
+    session.commit()
+    enqueue(job.id)
+    return _job(job.id, status=202)
+
+
+@blueprint.post("/sync")
+@administrators_only
+def sync() -> tuple[Response, int]:
+    """Queue a sync of the users Kinabase has."""
+    session = db_session()
+    job = start_sync(session, current_user().org_id)
+    session.commit()
+    enqueue(job.id)
+    return _job(job.id, status=202)
+
+
+@blueprint.get("/jobs/<int:job_id>")
+@administrators_only
+def job_status(job_id: int) -> tuple[Response, int]:
+    """A job's status, progress and per-user outcomes."""
+    return _job(job_id)
+
+
+def _job(job_id: int, status: int = 200) -> tuple[Response, int]:
+    session = db_session()
+    job = get_job(session, current_user().org_id, job_id)
+    shown: dict[str, Any] = {
+        **{name: getattr(job, name) for name in JobSchema().fields if name != "items"},
+        "items": job_items(session, job.id),
+    }
+    return jsonify(JobSchema().dump(shown)), status
+
+
+def _load(schema: Schema, data: Any) -> dict[str, Any]:
+    loaded: dict[str, Any] = schema.load(data if data is not None else {})
+    return loaded
+
+
+def _choice(values: dict[str, Any]) -> Choice:
+    user_type = values.get("user_type")
+    return Choice(UserType(user_type) if user_type else None, tuple(values.get("roles") or ()))
+
+
+def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"error": message, **extra}), status
+
+
+@blueprint.errorhandler(ValidationError)
+def _invalid(error: ValidationError) -> tuple[Response, int]:
+    return _error(400, "the request is not valid", fields=error.messages)
+
+
+@blueprint.errorhandler(SignInRefused)
+def _refused(error: SignInRefused) -> tuple[Response, int]:
+    return _error(error.status, error.message)
+
+
+@blueprint.errorhandler(SeatShortfall)
+def _seats(error: SeatShortfall) -> tuple[Response, int]:
+    return _error(409, str(error), seatsMissing=error.missing)
+
+
+@blueprint.errorhandler(DomainError)
+def _domain(error: DomainError) -> tuple[Response, int]:
+    return _error(404 if isinstance(error, NotFound) else 409, str(error))
+
+
+@blueprint.errorhandler(MicrosoftError)
+def _microsoft(error: MicrosoftError) -> tuple[Response, int]:
+    if isinstance(error, ConsentMissing | TokenRefused):
+        return _error(409, explain(error), consentRequired=True)
+    return _error(502, error.message)

@@ -1,0 +1,118 @@
+"""The directory API's requests and answers, as marshmallow schemas.
+
+Requests are loaded (validated) by these; a wrong field is a 400 whose `fields` name it. Answers
+are dumped by them, so the JSON's names (camelCase, as Graph and SCIM write them) are decided
+here once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from kinabase.users import UserType
+
+USER_TYPES = [member.value for member in UserType]
+
+
+class UserChoiceSchema(Schema):
+    """A user type and roles for an imported user."""
+
+    user_type = fields.String(
+        data_key="userType", load_default=None, validate=validate.OneOf(USER_TYPES)
+    )
+    roles = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+
+
+class ChosenUserSchema(UserChoiceSchema):
+    """One user to import: their object id or userPrincipalName, type and roles."""
+
+    user = fields.String(required=True, validate=validate.Length(1, 320))
+
+
+class ImportRequestSchema(UserChoiceSchema):
+    """`users`, or `all`, or `group`; the type and roles at the top level apply to `all` and
+    `group` imports."""
+
+    users = fields.List(
+        fields.Nested(ChosenUserSchema), load_default=list, validate=validate.Length(max=10_000)
+    )
+    all = fields.Boolean(load_default=False)
+    group = fields.String(load_default=None, validate=validate.Length(1, 256))
+
+    @validates_schema
+    def one_selection(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Exactly one way of choosing users."""
+        chosen = [bool(data.get("users")), bool(data.get("all")), bool(data.get("group"))]
+        if sum(chosen) != 1:
+            raise ValidationError("give exactly one of users, all and group", "users")
+
+
+class CandidatesQuerySchema(Schema):
+    """The candidates' query string."""
+
+    search = fields.String(load_default=None, validate=validate.Length(max=200))
+    group = fields.String(load_default=None, validate=validate.Length(max=256))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class GroupsQuerySchema(Schema):
+    """The groups' query string."""
+
+    search = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class GraphUserSchema(Schema):
+    """A directory user as the dialog shows it."""
+
+    id = fields.String()
+    user_principal_name = fields.String(data_key="userPrincipalName")
+    display_name = fields.String(data_key="displayName", allow_none=True)
+    given_name = fields.String(data_key="givenName", allow_none=True)
+    surname = fields.String(allow_none=True)
+    mail = fields.String(allow_none=True)
+    job_title = fields.String(data_key="jobTitle", allow_none=True)
+    department = fields.String(allow_none=True)
+
+
+class CandidatePageSchema(Schema):
+    """A page of candidates."""
+
+    users = fields.List(fields.Nested(GraphUserSchema))
+    offset = fields.Integer()
+    next_offset = fields.Integer(data_key="nextOffset", allow_none=True)
+
+
+class GraphGroupSchema(Schema):
+    """A security group."""
+
+    id = fields.String()
+    display_name = fields.String(data_key="displayName")
+    description = fields.String(allow_none=True)
+
+
+class JobItemSchema(Schema):
+    """One user's outcome in a job."""
+
+    key = fields.String(data_key="id")
+    label = fields.String(data_key="userPrincipalName")
+    outcome = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class JobSchema(Schema):
+    """A job's status and progress."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    status = fields.String()
+    step = fields.String()
+    done = fields.Integer()
+    total = fields.Integer(allow_none=True)
+    failed = fields.Integer()
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime(data_key="createdAt")
+    finished_at = fields.DateTime(data_key="finishedAt", allow_none=True)
+    items = fields.List(fields.Nested(JobItemSchema))

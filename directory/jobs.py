@@ -1,0 +1,404 @@
+"""Import and Sync as background jobs: the Graph reads between short transactions, each
+directory user's outcome recorded with the work it describes.
+
+- **Import** brings in chosen users (by object id or userPrincipalName, each with a user type and
+  roles), every enabled user of the directory (`all`), or the members of a security group
+  (`group`). The seats it needs are counted first, streaming the directory, and a shortfall fails
+  the job before anything is written, saying how many seats are missing. Users are written in
+  batches; in a batch each user has a savepoint, so a refusal is that user's outcome. Managers
+  imported after their reports are linked in a last pass; then the security groups that group
+  rules name are pulled.
+- **Sync** updates the users Kinabase already has (name, job title, department, manager, photo,
+  status) and adds no one; users disabled in Microsoft 365 are deactivated, and users it no
+  longer has (Graph answers 404 for their object id) are reported and deactivated. Then the
+  rules' groups are pulled, which gives and takes back group-based roles.
+
+Running an import again creates nothing twice: every user is matched first. A job resumed after
+its worker died skips the users it recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from directory.errors import UnknownGroup
+from directory.operations import (
+    Choice,
+    UserOutcome,
+    check_choice,
+    deactivate_deleted,
+    ensure_seats,
+    in_batches,
+    matches,
+    pull_group,
+    seats_needed,
+    tenant_of,
+    write_user,
+)
+from graph import directory as graph_directory
+from graph.directory import GraphGroup, GraphUser
+from graph.errors import MicrosoftError, TokenRefused
+from jobs.models import Job
+from jobs.progress import ItemOutcome, create_job
+from jobs.runner import Handler, JobRun
+from kinabase.errors import DomainError
+from kinabase.users import UserStatus, UserType
+from scim_server.protocol.errors import ScimError
+from scim_server.provisioning.matching import (
+    DirectoryKey,
+    count_linked_users,
+    linked_directory_users,
+    match_directory_users,
+)
+from scim_server.provisioning.rules import rules
+
+log = logging.getLogger(__name__)
+
+IMPORT = "directory.import"
+SYNC = "directory.sync"
+SMALL_GROUP = 100
+ITEM_REFUSALS = (ScimError, DomainError, MicrosoftError)
+Photo = bytes | None | Literal[False]
+
+
+def start_import(
+    session: Session,
+    org_id: int,
+    *,
+    users: Sequence[tuple[str, Choice]] = (),
+    everyone: bool = False,
+    group: str | None = None,
+    default: Choice | None = None,
+) -> Job:
+    """A queued import job, after the checks that need no Graph: the organisation is connected,
+    the roles exist, and the chosen users leave enough seats even counting only those not
+    already active in Kinabase (SeatShortfall). The caller commits, then enqueues."""
+    tenant_of(session, org_id)
+    default = default or Choice()
+    for choice in [default, *(choice for _, choice in users)]:
+        check_choice(session, org_id, choice)
+    if users:
+        keys = [DirectoryKey(wanted, wanted) for wanted, _ in users]
+        found = match_directory_users(session, org_id, keys)
+        active = sum(1 for m in found.values() if m.kinabase_status is UserStatus.ACTIVE)
+        ensure_seats(session, org_id, len(users) - active)
+    request = {
+        "users": [{"user": wanted, **_choice_json(choice)} for wanted, choice in users],
+        "all": everyone,
+        "group": group,
+        "default": _choice_json(default),
+    }
+    return create_job(session, org_id, IMPORT, request)
+
+
+def start_sync(session: Session, org_id: int) -> Job:
+    """A queued sync job for a connected organisation; the caller commits, then enqueues."""
+    tenant_of(session, org_id)
+    return create_job(session, org_id, SYNC, {})
+
+
+def run_import(run: JobRun) -> None:
+    """The import job's handler."""
+    with _reading(run) as session:
+        tenant = tenant_of(session, run.org_id)
+    unknown: list[str] = []
+    targets = _import_targets(run, tenant, unknown)
+
+    run.step("counting the seats the import needs")
+    needed = total = 0
+    for batch in in_batches(user for user, _ in targets() if not run.already_done(user.id)):
+        with _reading(run) as session:
+            needed += seats_needed(session, run.org_id, batch)
+        total += len(batch)
+    with _reading(run) as session:
+        ensure_seats(session, run.org_id, needed)
+
+    run.step("importing users", total=total + len(unknown))
+    missing = [wanted for wanted in unknown if not run.already_done(wanted)]
+    if missing:
+        with run.transaction() as session:
+            not_found = [ItemOutcome(w, w, "failed", "not in the directory") for w in missing]
+            run.record(session, not_found)
+    late_managers: set[str] = set()
+    for pairs in _batches_of_pairs(targets()):
+        todo = [(user, choice) for user, choice in pairs if not run.already_done(user.id)]
+        photos = _photos(tenant, [user for user, _ in todo])
+        with run.transaction() as session:
+            outcomes = []
+            for user, choice in todo:
+                write = partial(
+                    write_user,
+                    org_id=run.org_id,
+                    user=user,
+                    create=True,
+                    choice=choice,
+                    photo=photos[user.id],
+                )
+                outcome = _each(session, user, write)
+                outcomes.append(outcome)
+                if outcome.manager_missing:
+                    late_managers.add(user.id)
+            run.record(session, [_item(outcome) for outcome in outcomes])
+    if late_managers:
+        _link_managers(run, targets, late_managers)
+    _pull_rule_groups(run, tenant)
+
+
+def run_sync(run: JobRun) -> None:
+    """The sync job's handler."""
+    with _reading(run) as session:
+        tenant = tenant_of(session, run.org_id)
+        total = count_linked_users(session, run.org_id)
+    run.step("updating the users Kinabase has", total=total)
+    seen: set[str] = set()
+    for batch in in_batches(graph_directory.iter_users(tenant)):
+        seen.update(user.id.lower() for user in batch)
+        with _reading(run) as session:
+            found = matches(session, run.org_id, batch)
+        linked = [
+            user
+            for user in batch
+            if user.id in found
+            and found[user.id].kinabase_user_id is not None
+            and not run.already_done(user.id)
+        ]
+        photos = _photos(tenant, linked)
+        with run.transaction() as session:
+            outcomes = [
+                _each(
+                    session,
+                    user,
+                    partial(
+                        write_user,
+                        org_id=run.org_id,
+                        user=user,
+                        create=False,
+                        photo=photos[user.id],
+                    ),
+                )
+                for user in linked
+            ]
+            run.record(session, [_item(outcome) for outcome in outcomes])
+
+    run.step("looking for users deleted from Microsoft 365")
+    with _reading(run) as session:
+        missing = [
+            (object_id, scim_id)
+            for object_id, scim_id, _ in linked_directory_users(session, run.org_id)
+            if object_id not in seen and not run.already_done(object_id)
+        ]
+    for object_id, scim_id in missing:
+        if graph_directory.get_user(tenant, object_id) is not None:
+            continue  # created after the listing began
+        with run.transaction() as session:
+            deactivate = partial(
+                deactivate_deleted, org_id=run.org_id, object_id=object_id, scim_id=scim_id
+            )
+            outcome = _each_id(session, object_id, deactivate)
+            run.record(session, [_item(outcome)])
+    _pull_rule_groups(run, tenant)
+
+
+def _explained(handler: Handler) -> Handler:
+    def run(job: JobRun) -> None:
+        try:
+            handler(job)
+        except TokenRefused as error:
+            raise DomainError(explain(error)) from error
+
+    return run
+
+
+HANDLERS: Mapping[str, Handler] = {IMPORT: _explained(run_import), SYNC: _explained(run_sync)}
+
+
+def explain(error: Exception) -> str:
+    """What an Administrator reads when Microsoft refused the pull."""
+    if isinstance(error, TokenRefused):
+        return (
+            "Microsoft 365 refused the app a token for this tenant: admin consent is missing or "
+            f"was withdrawn; an Administrator connects Microsoft 365 again ({error.message})"
+        )
+    return str(error)
+
+
+def _import_targets(
+    run: JobRun, tenant: str, unknown: list[str]
+) -> Callable[[], Iterator[tuple[GraphUser, Choice]]]:
+    """The users the import asks for, read from Graph each time it is called; chosen users the
+    directory does not have are listed in `unknown` (the first time)."""
+    request = run.request
+    default = _choice_of(request.get("default", {}))
+
+    def chosen() -> Iterator[tuple[GraphUser, Choice]]:
+        for entry in request.get("users", []):
+            user = graph_directory.get_user(tenant, entry["user"])
+            if user is None:
+                if entry["user"] not in unknown:
+                    unknown.append(entry["user"])
+                continue
+            yield user, _choice_of(entry)
+
+    def everyone() -> Iterator[tuple[GraphUser, Choice]]:
+        for user in graph_directory.iter_users(tenant):
+            if user.account_enabled:
+                yield user, default
+
+    def members() -> Iterator[tuple[GraphUser, Choice]]:
+        for user in group_members(tenant, str(request["group"])):
+            yield user, default
+
+    if request.get("group"):
+        return members
+    return everyone if request.get("all") else chosen
+
+
+def group_members(tenant: str, group_name: str) -> Iterator[GraphUser]:
+    """The enabled members of a security group, through nested groups, each with their manager.
+
+    Transitive members come without their manager: a small group's members are read one by one
+    with it, a large group's picked out of the users listing.
+    """
+    group = find_group(tenant, group_name)
+    ids = {user.id for user in graph_directory.iter_group_users(tenant, group.id)}
+    if len(ids) <= SMALL_GROUP:
+        listed: Iterator[GraphUser | None] = (
+            graph_directory.get_user(tenant, member) for member in sorted(ids)
+        )
+    else:
+        listed = (u for u in graph_directory.iter_users(tenant) if u.id in ids)
+    for user in listed:
+        if user is not None and user.account_enabled:
+            yield user
+
+
+def find_group(tenant: str, wanted: str) -> GraphGroup:
+    """The security group with this object id or display name (ignoring case)."""
+    search = None if _looks_like_id(wanted) else wanted
+    for group in graph_directory.iter_security_groups(tenant, search=search):
+        if wanted.lower() in (group.id.lower(), group.display_name.lower()):
+            return group
+    raise UnknownGroup(f"no security group {wanted!r} in the directory")
+
+
+def _link_managers(
+    run: JobRun,
+    targets: Callable[[], Iterator[tuple[GraphUser, Choice]]],
+    reports: set[str],
+) -> None:
+    """Users whose manager came later in the import: write them again, now that it exists."""
+    run.step("linking managers")
+    for batch in _batches_of_pairs(targets()):
+        again = [user for user, _ in batch if user.id in reports]
+        if not again:
+            continue
+        with run.transaction() as session:
+            for user in again:
+                write = partial(write_user, org_id=run.org_id, user=user, create=False)
+                _each(session, user, write)
+
+
+def _pull_rule_groups(run: JobRun, tenant: str) -> None:
+    """Pull the security groups that the organisation's group rules name."""
+    with _reading(run) as session:
+        named = [
+            rule.group_external_id or rule.group_display_name or ""
+            for rule in rules(session, run.org_id)
+            if rule.app_role is None
+        ]
+    for wanted in sorted(set(filter(None, named))):
+        run.step(f"pulling security group {wanted}")
+        try:
+            group = find_group(tenant, wanted)
+        except UnknownGroup:
+            log.info(
+                "org %s: rule group %r is not a security group of the tenant", run.org_id, wanted
+            )
+            continue
+        member_ids = [user.id for user in graph_directory.iter_group_users(tenant, group.id)]
+        with run.transaction() as session:
+            pull_group(session, run.org_id, group, member_ids)
+
+
+def _each(
+    session: Session, user: GraphUser, write: Callable[[Session], UserOutcome]
+) -> UserOutcome:
+    """One user's write in a savepoint: a refusal rolls back that user only."""
+    return _each_id(session, user.id, write, user.user_principal_name)
+
+
+def _each_id(
+    session: Session,
+    object_id: str,
+    write: Callable[[Session], UserOutcome],
+    label: str = "",
+) -> UserOutcome:
+    savepoint = session.begin_nested()
+    try:
+        outcome = write(session)
+    except ITEM_REFUSALS as refusal:
+        savepoint.rollback()
+        reason = getattr(refusal, "detail", None) or str(refusal)
+        return UserOutcome(object_id, label, "failed", reason)
+    savepoint.commit()
+    return outcome
+
+
+def _photos(tenant: str, users: Sequence[GraphUser]) -> dict[str, Photo]:
+    """Each user's photo (None: none; False: could not be read, so left as it is)."""
+    photos: dict[str, Photo] = {}
+    for user in users:
+        try:
+            photos[user.id] = graph_directory.user_photo(tenant, user.id)
+        except MicrosoftError as error:
+            log.warning("photo of %s not read: %s", user.id, error)
+            photos[user.id] = False
+    return photos
+
+
+def _batches_of_pairs(
+    pairs: Iterator[tuple[GraphUser, Choice]], size: int = 100
+) -> Iterator[list[tuple[GraphUser, Choice]]]:
+    batch: list[tuple[GraphUser, Choice]] = []
+    for pair in pairs:
+        batch.append(pair)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextmanager
+def _reading(run: JobRun) -> Iterator[Session]:
+    with run.read_sessions() as session:
+        yield session
+
+
+def _item(outcome: UserOutcome) -> ItemOutcome:
+    return ItemOutcome(
+        outcome.object_id, outcome.user_principal_name, outcome.result, outcome.reason
+    )
+
+
+def _choice_json(choice: Choice) -> dict[str, Any]:
+    return {
+        "user_type": choice.user_type.value if choice.user_type else None,
+        "roles": list(choice.roles),
+    }
+
+
+def _choice_of(values: Mapping[str, Any]) -> Choice:
+    user_type = values.get("user_type")
+    return Choice(UserType(user_type) if user_type else None, tuple(values.get("roles") or ()))
+
+
+def _looks_like_id(value: str) -> bool:
+    parts = value.split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12]
