@@ -34,7 +34,17 @@ from typing import Any, TypeVar, cast
 import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import Flask, Request, Response, current_app, g, render_template, request, url_for
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_jwt_extended import (
     JWTManager,
     create_access_token,
@@ -124,8 +134,16 @@ def _is_revoked(header: dict[str, Any], payload: dict[str, Any]) -> bool:
     return db_session().get(RevokedSession, str(payload.get("sid"))) is not None
 
 
-def _not_signed_in() -> Response | tuple[str, int]:
-    """Pages send the browser to sign in; anything else is refused (401)."""
+def wants_json() -> bool:
+    """Whether the request is for a JSON API (a path with an `api` segment, such as `/api/…` and
+    `/admin/api/…`, or a client that asks for JSON first): its refusals are JSON too."""
+    return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
+
+
+def _not_signed_in() -> Response | tuple[str, int] | tuple[Response, int]:
+    """Pages send the browser to sign in; APIs answer JSON 401; anything else an HTML 401."""
+    if wants_json():
+        return jsonify(error="not signed in: sign in and try again"), 401
     if request.method == "GET":
         return see_other(url_for("sso_login.login_page", next=request.full_path.rstrip("?")))
     page = render_template(
@@ -136,9 +154,13 @@ def _not_signed_in() -> Response | tuple[str, int]:
     return page, 401
 
 
-def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+def _csrf_refused(error: CSRFError) -> tuple[str, int] | tuple[Response, int]:
     """A form without this session's CSRF value: not from one of the service's pages, or from
     before a new sign-in. Nothing was done; this says nothing about the session."""
+    if wants_json():
+        return jsonify(
+            error="the X-CSRF-TOKEN header is missing or stale; nothing was changed"
+        ), 403
     page = render_template(
         "sso/refused.html",
         title="This form could not be accepted",

@@ -165,12 +165,15 @@ def test_only_administrators_may_use_it(
     assert user.get(f"{API}/candidates").status_code == 403
     assert post(user, "/sync").status_code == 403
     anonymous = service.test_client()
-    assert anonymous.post(f"{API}/sync").status_code == 401
+    for refused in (anonymous.post(f"{API}/sync"), anonymous.get(f"{API}/candidates")):
+        assert refused.status_code == 401, refused.data  # JSON, never the sign-in page
+        assert "not signed in" in refused.get_json()["error"]
 
 
 def test_posts_without_the_csrf_token_are_refused(admin: FlaskClient, write: Session) -> None:
     # The session is fine, the request is not: 403 (sso/sessions.py), never "not signed in".
-    assert admin.post(f"{API}/sync").status_code == 403
+    refused = admin.post(f"{API}/sync")
+    assert refused.status_code == 403 and "X-CSRF-TOKEN" in refused.get_json()["error"]
     assert write.query(Job).count() == 0
 
 

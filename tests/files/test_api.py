@@ -115,7 +115,9 @@ def test_changes_need_a_session_and_its_csrf_token(world: World) -> None:
 
     # A missing CSRF token is 403: the session is fine, the request is not (sso/sessions.py).
     assert (forged.status_code, signed_out.status_code) == (403, 401)
-    assert anonymous.get(f"/api/records/{world.acme.record_id}/files").status_code == 303
+    listing = anonymous.get(f"/api/records/{world.acme.record_id}/files")
+    assert listing.status_code == 401 and "not signed in" in listing.get_json()["error"]
+    assert "X-CSRF-TOKEN" in forged.get_json()["error"]
     assert world.acme.library.files() == []
 
 
