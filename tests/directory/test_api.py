@@ -15,6 +15,7 @@ from kinabase.accounts import create_user
 from kinabase.users import UserType
 from sso.passwords import hash_password
 from tests.directory.conftest import Cloud, Organisations, kinabase_users, run_job
+from tests.sso.support import signed_in_with_password
 
 PASSWORD = "correct horse battery staple"
 API = "/admin/api/directory"
@@ -26,10 +27,7 @@ def signed_in(
     user = create_user(session, org_id, email, user_type=user_type, active=True)
     user.password_hash = hash_password(PASSWORD)
     session.commit()
-    browser = service.test_client()
-    form = {"org": str(org_id), "email": email, "password": PASSWORD}
-    assert browser.post("/login/password", data=form).status_code == 303
-    return browser
+    return signed_in_with_password(service.test_client(), org_id, email, PASSWORD)
 
 
 @pytest.fixture
@@ -38,9 +36,7 @@ def admin(service: Flask, write: Session, orgs: Organisations) -> FlaskClient:
 
 
 def post(browser: FlaskClient, path: str, body: Any = None) -> Any:
-    csrf = browser.get_cookie("csrf_access_token")
-    assert csrf is not None
-    return browser.post(API + path, json=body, headers={"X-CSRF-TOKEN": csrf.value})
+    return browser.post(API + path, json=body)
 
 
 def test_candidates_groups_import_and_job_status(
@@ -172,6 +168,7 @@ def test_only_administrators_may_use_it(
 
 def test_posts_without_the_csrf_token_are_refused(admin: FlaskClient, write: Session) -> None:
     # The session is fine, the request is not: 403 (sso/sessions.py), never "not signed in".
+    del admin.environ_base["HTTP_X_CSRF_TOKEN"]
     refused = admin.post(f"{API}/sync")
     assert refused.status_code == 403 and "X-CSRF-TOKEN" in refused.get_json()["error"]
     assert write.query(Job).count() == 0

@@ -23,6 +23,7 @@ from sso.passwords import hash_password
 from tests.emulators import EmulatedMicrosoft, emulate_microsoft
 from tests.emulators.cloud import AppRegistration, Drive, MicrosoftCloud, Tenant
 from tests.graph.conftest import SteppingClock
+from tests.sso.support import signed_in_with_password
 
 PASSWORD = "correct horse battery staple"
 PERMISSIONS = frozenset({"User.Read.All", "GroupMember.Read.All", "Sites.ReadWrite.All"})
@@ -62,13 +63,9 @@ class World:
 
     def signed_in(self, organisation: Organisation) -> FlaskClient:
         """A browser signed in as the organisation's user (password), with its CSRF header."""
-        browser = self.app.test_client()
-        form = {"org": str(organisation.org_id), "email": organisation.email, "password": PASSWORD}
-        assert browser.post("/login/password", data=form).status_code == 303
-        csrf = browser.get_cookie("csrf_access_token")
-        assert csrf is not None
-        browser.environ_base["HTTP_X_CSRF_TOKEN"] = csrf.value
-        return browser
+        return signed_in_with_password(
+            self.app.test_client(), organisation.org_id, organisation.email, PASSWORD
+        )
 
 
 @pytest.fixture(autouse=True)
