@@ -10,7 +10,6 @@ so, like one, it needs no slow hash — and compared in constant time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -21,12 +20,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
 from kinabase.errors import NotFound
-from kinabase.provisioning_tokens import LAST_USED_PRECISION
+from kinabase.provisioning_tokens import LAST_USED_PRECISION, hash_token
 
 CLIENT_ID_PREFIX = "kbc_"
 CLIENT_SECRET_PREFIX = "kbcs_"  # noqa: S105 - a marker for secret scanners, not a secret
 # Spent on an unknown client id, so that the answer takes as long as for a known one.
-_UNKNOWN_CLIENT_DIGEST = hashlib.sha256(b"no such client").hexdigest()
+_UNKNOWN_CLIENT_DIGEST = hash_token("no such client")
 
 
 class ProvisioningClient(Base):
@@ -54,11 +53,6 @@ class IssuedClient:
     secret: str
 
 
-def hash_secret(secret: str) -> str:
-    """The hex SHA-256 digest under which a client secret is stored."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def register_client(session: Session, org_id: int, label: str = "") -> IssuedClient:
     """Register a client for the organisation; its secret is returned once and never stored."""
     secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -66,7 +60,7 @@ def register_client(session: Session, org_id: int, label: str = "") -> IssuedCli
         org_id=org_id,
         client_id=CLIENT_ID_PREFIX + secrets.token_hex(16),
         label=label,
-        secret_hash=hash_secret(secret),
+        secret_hash=hash_token(secret),
     )
     session.add(record)
     session.flush()
@@ -79,7 +73,7 @@ def authenticate_client(session: Session, client_id: str, secret: str) -> Provis
         select(ProvisioningClient).where(ProvisioningClient.client_id == client_id)
     ).first()
     expected = record.secret_hash if record is not None else _UNKNOWN_CLIENT_DIGEST
-    matches = hmac.compare_digest(expected, hash_secret(secret))
+    matches = hmac.compare_digest(expected, hash_token(secret))
     if record is None or not matches or record.revoked_at is not None:
         return None
     return record

@@ -49,7 +49,7 @@ class IssuedToken:
 
 
 def hash_token(secret: str) -> str:
-    """The hex SHA-256 digest under which a token is stored."""
+    """The hex SHA-256 digest under which a token (or an OAuth client's secret) is stored."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
