@@ -27,7 +27,13 @@ blueprint = Blueprint(
 
 def init_app(app: Flask) -> None:
     """Register the layout's templates and static files, and the console's pages."""
-    from console import identity_page  # noqa: PLC0415 - imported when the app is built
+    from console import (  # noqa: PLC0415 - imported when the app is built
+        identity_page,
+        mapping_routes,
+        rule_routes,
+        token_routes,
+        users_page,
+    )
 
     with app.app_context():
         settings = current_settings()
@@ -39,4 +45,5 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
     )
     app.register_blueprint(blueprint)
-    app.register_blueprint(identity_page.blueprint)
+    for page in (identity_page, token_routes, rule_routes, mapping_routes, users_page):
+        app.register_blueprint(page.blueprint)

@@ -15,11 +15,18 @@ from typing import Any
 from flask import Blueprint, Response, flash, url_for
 from marshmallow import Schema, fields, validate
 
-from console.forms import Form, read_form
+from console.forms import read_form
 from console.guards import administrators_only
-from console.pages import render_page
-from kinabase.errors import InvalidSetting
-from kinabase.organisations import Organisation, get_organisation, set_sign_in_methods
+from console.identity_data import (
+    METHODS,
+    mapping_context,
+    rules_context,
+    scim_context,
+    sign_in_context,
+)
+from console.pages import not_found, render_page
+from kinabase.errors import InvalidSetting, NotFound
+from kinabase.organisations import get_organisation, set_sign_in_methods
 from kinabase_m365.database import db_session
 from kinabase_m365.runtime import current_settings
 from sso.disconnect import disconnect_tenant
@@ -30,7 +37,7 @@ from sso.sessions import current_user
 from sso.urls import allowed_redirect_uris, see_other
 
 blueprint = Blueprint("console_identity", __name__)
-METHODS = {"password": "Email and password", "microsoft": "Microsoft 365"}
+blueprint.register_error_handler(NotFound, not_found)
 CONFIRMATION = "disconnect"
 UNCONFIRMED = "Disconnect from the confirmation page."
 
@@ -52,35 +59,30 @@ class DisconnectSchema(Schema):
     )
 
 
-def _identity_page(status: int = 200, **forms: Form) -> tuple[str, int]:
+def render_identity(status: int = 200, **context: Any) -> tuple[str, int]:
+    """The Identity & Provisioning page; `forms` (by section) carry a refused form's values and
+    messages, and `context` anything a section shows once (a new token, a preview)."""
     settings = current_settings()
-    organisation = get_organisation(db_session(), current_user().org_id)
+    session = db_session()
+    organisation = get_organisation(session, current_user().org_id)
     return render_page(
         "console/identity.html",
         status,
         microsoft_configured=settings.microsoft_configured,
         redirect_uris=allowed_redirect_uris(settings),
-        methods=_methods(organisation),
-        page_forms=forms,
+        **sign_in_context(organisation),
+        **scim_context(session, organisation, settings),
+        **rules_context(session, organisation),
+        **mapping_context(session, organisation),
+        **{"page_forms": {}, **context},
     )
-
-
-def _methods(organisation: Organisation) -> list[dict[str, Any]]:
-    allowed = {
-        "microsoft": organisation.microsoft_sign_in,
-        "password": organisation.password_sign_in,
-    }
-    return [
-        {"method": method, "label": METHODS[method], "allowed": allowed[method]}
-        for method in ("microsoft", "password")
-    ]
 
 
 @blueprint.get("/admin/identity")
 @administrators_only
 def identity_page() -> tuple[str, int]:
     """The sign-in methods and the Microsoft 365 connection of the Administrator's organisation."""
-    return _identity_page()
+    return render_identity()
 
 
 @blueprint.post("/admin/identity/sign-in-methods")
@@ -89,7 +91,7 @@ def change_sign_in_method() -> Response | tuple[str, int]:
     """Allow or refuse one sign-in method (`method`, `enabled` = on/off)."""
     form = read_form(SignInMethodSchema())
     if form.data is None:
-        return _identity_page(400, sign_in_methods=form)
+        return render_identity(400, page_forms={"sign_in_methods": form})
     method, enabled = form.data["method"], form.data["enabled"] == "on"
     session = db_session()
     administrator = current_user()
@@ -115,7 +117,7 @@ def change_sign_in_method() -> Response | tuple[str, int]:
         form.error(
             method, "At least one sign-in method must stay allowed: allow the other one first."
         )
-        return _identity_page(409, sign_in_methods=form)
+        return render_identity(409, page_forms={"sign_in_methods": form})
     session.commit()
     flash(f"{METHODS[method]} sign-in is {'allowed' if enabled else 'turned off'}.", "success")
     return see_other(url_for("console_identity.identity_page"))

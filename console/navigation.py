@@ -41,7 +41,8 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Identity & Provisioning", "console_identity.identity_page"),
-    # Users, File Storage, Provisioning activity, Profile: added with their pages.
+    NavEntry("Users", "console_users.users_page", Audience.LICENCE_VIEWERS),
+    # File Storage, Provisioning activity, Profile: added with their pages.
 )
 
 

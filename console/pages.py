@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template, request, url_for
 
 from console.navigation import entries_for
+from kinabase.errors import NotFound
 from kinabase.organisations import get_organisation
 from kinabase_m365.database import db_session
 from sso.sessions import current_user, session_claims
@@ -21,6 +22,12 @@ def navigation_links() -> list[dict[str, Any]]:
         current = request.path == href or request.path.startswith(href.rstrip("/") + "/")
         links.append({"label": entry.label, "href": href, "current": current})
     return links
+
+
+def not_found(error: NotFound) -> tuple[str, int]:
+    """A console page's answer for something that is not the organisation's (or not there):
+    404 inside the layout, the same for both, so nothing about other organisations shows."""
+    return render_page("console/not_found.html", 404)
 
 
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

@@ -40,6 +40,8 @@ class Organisation(Base):
     password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
     microsoft_sign_in: Mapped[bool] = mapped_column(Boolean, default=False)
     entra_tenant_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # When the current tenant was bound (None while none is, and for bindings before 0012).
+    entra_connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     file_storage_provider: Mapped[FileStorageProvider] = mapped_column(
         Enum(
             FileStorageProvider,
@@ -93,6 +95,8 @@ def bind_entra_tenant(session: Session, organisation: Organisation, tenant_id: s
         raise InvalidSetting(
             "this Microsoft 365 tenant is already connected to another organisation"
         )
+    if organisation.entra_tenant_id != tenant_id:
+        organisation.entra_connected_at = utcnow()
     organisation.entra_tenant_id = tenant_id
 
 
@@ -105,6 +109,7 @@ def unbind_entra_tenant(organisation: Organisation) -> str | None:
     """
     tenant_id = organisation.entra_tenant_id
     organisation.entra_tenant_id = None
+    organisation.entra_connected_at = None
     set_sign_in_methods(organisation, password=True, microsoft=False)
     return tenant_id
 

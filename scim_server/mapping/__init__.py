@@ -22,6 +22,7 @@ from scim_server.mapping.errors import (
 from scim_server.mapping.field_mapping import (
     DEFAULT_SOURCES,
     FieldSource,
+    check_colleague_field_source,
     colleague_field_mapping,
     reset_colleague_field_mapping,
     set_colleague_field_source,
@@ -58,6 +59,7 @@ __all__ = [
     "PendingUser",
     "ProjectionResult",
     "apply_membership_change",
+    "check_colleague_field_source",
     "colleague_field_mapping",
     "create_rule",
     "directory_user_from_resource",

@@ -102,13 +102,23 @@ def colleague_field_mapping(session: Session, org_id: int) -> list[FieldSource]:
     return entries
 
 
-def set_colleague_field_source(session: Session, org_id: int, field_key: str, source: str) -> None:
-    """Fill this Colleague field from this SCIM attribute path. Refuses before writing."""
+def check_colleague_field_source(
+    session: Session, org_id: int, field_key: str, source: str
+) -> Field:
+    """The field, if it can be filled from this SCIM attribute path; InvalidFieldMapping, saying
+    why, if not. Writes nothing (a preview checks as saving would)."""
     field = _mappable_field(session, org_id, field_key)
     problem = _source_problem(field, source)
     if problem is not None:
         raise InvalidFieldMapping(problem)
-    _store(session, org_id, field, source)
+    return field
+
+
+def set_colleague_field_source(session: Session, org_id: int, field_key: str, source: str) -> None:
+    """Fill this Colleague field from this SCIM attribute path. Refuses before writing."""
+    _store(
+        session, org_id, check_colleague_field_source(session, org_id, field_key, source), source
+    )
 
 
 def unset_colleague_field_source(session: Session, org_id: int, field_key: str) -> None:
