@@ -73,6 +73,13 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def as_sentence(message: object) -> str:
+    """A service's message (lower-case, no full stop) as a sentence for a page."""
+    text = str(message).strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def read_form(schema: Schema, source: MultiDict[str, str] | None = None) -> Form:
     """Validate the request's form (or `source`) with `schema`; unknown fields are ignored."""
     values = form_values(schema, request.form if source is None else source)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, url_for
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
-from console.forms import Form, read_form
+from console.forms import Form, as_sentence, read_form
 from console.guards import administrators_only
 from console.identity_page import render_identity
 from console.pages import not_found
@@ -79,7 +79,7 @@ def change_field_source() -> Response | tuple[str, int]:
         resync = map_colleague_field(session, current_user().org_id, field_key, source)
     except DomainError as refusal:
         session.rollback()
-        form.error("source", str(refusal).capitalize() + ".")
+        form.error("source", as_sentence(refusal))
         return _refused(form, 409)
     session.commit()
     name = _field_name(session, field_key)
@@ -100,7 +100,7 @@ def _preview(form: Form, field_key: str, source: str, user_id: str) -> tuple[str
         form.error("user", "This user is not provisioned (any more).")
         return _refused(form, 400)
     except DomainError as refusal:
-        form.error("source", str(refusal).capitalize() + ".")
+        form.error("source", as_sentence(refusal))
         return _refused(form, 400)
     return render_identity(200, page_forms={"mapping": form}, preview=preview)
 
@@ -117,7 +117,7 @@ def reset_field_source() -> Response | tuple[str, int]:
         resync = reset_colleague_fields(session, current_user().org_id, form.data["field"])
     except DomainError as refusal:
         session.rollback()
-        form.error("field", str(refusal).capitalize() + ".")
+        form.error("field", as_sentence(refusal))
         return _refused(form, 409)
     session.commit()
     name = _field_name(session, form.data["field"])

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from console.forms import FORM_ERRORS, read_form
+from console.forms import FORM_ERRORS, as_sentence, read_form
 from console.guards import administrators_only
 from console.identity_page import render_identity
 from console.pages import not_found
@@ -66,7 +66,7 @@ def create_rule() -> Response | tuple[str, int]:
         )
     except DomainError as refusal:
         session.rollback()
-        form.error(FORM_ERRORS, str(refusal).capitalize() + ".")
+        form.error(FORM_ERRORS, as_sentence(refusal))
         return render_identity(409, page_forms={"rule": form})
     session.commit()
     flash(f"Members of {group} now get what the rule gives.", "success")

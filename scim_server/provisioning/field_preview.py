@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kinabase.errors import NotFound
 from scim_server.mapping import (
     MANAGER_PATH,
     check_colleague_field_source,
     directory_user_from_resource,
 )
+from scim_server.protocol.errors import NotFound as ScimNotFound
 from scim_server.store.tables import ScimUser
 from scim_server.store.users import get_user
 
@@ -125,10 +127,14 @@ def preview_field_value(
     """The value `field_key` would take from `source` for the stored user `user_id`.
 
     Refuses as saving would (InvalidFieldMapping: unknown field, not a path, a link field without
-    the manager) and with NotFound for a user of no stored user of the organisation.
+    the manager), and with `kinabase.errors.NotFound` for an id of no stored user of the
+    organisation.
     """
     field = check_colleague_field_source(session, org_id, field_key, source)
-    stored = get_user(session, org_id, user_id)
+    try:
+        stored = get_user(session, org_id, user_id)
+    except ScimNotFound:
+        raise NotFound(f"no stored user {user_id} in this organisation") from None
     value = directory_user_from_resource(stored.resource).value_at(source)
     shown = _shown(session, org_id, source, value)
     return Preview(field_key, field.name, source, stored.row.user_name, shown)
