@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from tests.browser.microsoft import MicrosoftInTheBrowser, cloud_for
 from tests.browser.relay import MicrosoftRelay
-from tests.browser.server import ServedConsole, serve_console
+from tests.browser.server import ServedConsole, run_worker, serve_console
 from tests.browser.support import REGISTRATION_SETTINGS, PageProblems
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -75,6 +75,14 @@ def served(
     workdir = tmp_path_factory.mktemp("served")
     with serve_console(database_url, relay.url, workdir, REGISTRATION_SETTINGS) as console:
         yield console
+
+
+@pytest.fixture(scope="session")
+def worker(served: ServedConsole) -> Iterator[None]:
+    """The job worker (Huey's consumer) beside the served service, for tests of jobs (Sync
+    now): ask for this fixture to have queued jobs run."""
+    with run_worker(served):
+        yield
 
 
 @pytest.fixture

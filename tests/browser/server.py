@@ -32,6 +32,7 @@ from tests.browser.served_app import RELAY_VARIABLE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 30.0
+WORKER_LOG = "worker.log"
 STOP_TIMEOUT = 10.0
 START_ATTEMPTS = 3  # a free port can be taken by someone else before gunicorn binds it
 
@@ -42,18 +43,21 @@ class ServerError(RuntimeError):
 
 @dataclass(frozen=True)
 class ServedConsole:
-    """A running service: its address as the browser reaches it, and its log."""
+    """A running service: its address as the browser reaches it, its settings and its log."""
 
     base_url: str  # http://localhost:PORT
     log_path: Path
+    env: dict[str, str]  # the service's environment, for a worker beside it
+    workdir: Path
 
     def log(self) -> str:
-        """Everything the server has logged so far (requests, errors, tracebacks)."""
-        return self.log_path.read_text(errors="replace")
+        """Everything the server (and its worker, if started) has logged so far."""
+        logs = [self.log_path, self.workdir / WORKER_LOG]
+        return "\n".join(path.read_text(errors="replace") for path in logs if path.exists())
 
 
 def server_environment(
-    database_url: str, port: int, relay_url: str, settings: dict[str, str]
+    database_url: str, port: int, relay_url: str, workdir: Path, settings: dict[str, str]
 ) -> dict[str, str]:
     """This process's environment without the service's settings, then the service's."""
     env = {
@@ -69,6 +73,9 @@ def server_environment(
             "DATABASE_URL": database_url,
             "PUBLIC_BASE_URL": f"http://localhost:{port}",
             RELAY_VARIABLE: relay_url,
+            # The server's own files and job queue, never the working tree's instance/.
+            "FILES_DIRECTORY": str(workdir / "files"),
+            "JOBS_SQLITE_PATH": str(workdir / "jobs.db"),
             **settings,
         }
     )
@@ -107,25 +114,44 @@ def serve_console(
     for attempt in range(1, START_ATTEMPTS + 1):
         port = free_port()
         log_path = workdir / f"gunicorn-{port}.log"
-        env = server_environment(database_url, port, relay_url, settings)
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                gunicorn_command(port),
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: master and worker
-                preexec_fn=terminate_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
-            )
+        env = server_environment(database_url, port, relay_url, workdir, settings)
+        process = _spawn(gunicorn_command(port), env, log_path)
         try:
             if _ready(process, port, log_path, last_attempt=attempt == START_ATTEMPTS):
-                yield ServedConsole(f"http://localhost:{port}", log_path)
+                yield ServedConsole(f"http://localhost:{port}", log_path, env, workdir)
                 return
         finally:
             _stop(process)
     raise ServerError(f"no free port after {START_ATTEMPTS} attempts")
+
+
+@contextlib.contextmanager
+def run_worker(served: ServedConsole) -> Iterator[None]:
+    """The job worker beside the served service (same settings, same relay); stopped on
+    leaving. Its log is part of `served.log()`."""
+    command = [sys.executable, "-m", "tests.browser.served_worker"]
+    process = _spawn(command, served.env, served.workdir / WORKER_LOG)
+    try:
+        time.sleep(0.2)
+        if process.poll() is not None:
+            raise ServerError(f"the worker exited at start:\n{served.log()[-3000:]}")
+        yield
+    finally:
+        _stop(process)
+
+
+def _spawn(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: gunicorn's master and worker
+            preexec_fn=terminate_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
+        )
 
 
 def _ready(

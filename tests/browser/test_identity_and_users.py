@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kinabase.organisations import Organisation
+from kinabase.provisioning_tokens import issue_token
 from kinabase.roles import create_role
 from kinabase.users import UserType, find_user_by_email
 from tests.browser.microsoft import MicrosoftInTheBrowser
@@ -191,3 +192,26 @@ def test_a_billing_administrator_sees_the_licence_figures_only(
     expect(navigation.get_by_role("link")).to_have_text(["Users"])
     assert page.goto("/admin/identity").status == 403  # type: ignore[union-attr]
     assert find_user_by_email(session, ada.org_id, "bill@contoso.test") is not None
+
+
+def test_revoking_a_token_asks_first_and_the_tenant_url_copies(
+    page: Page, context: BrowserContext, session: Session, served: ServedConsole
+) -> None:
+    ada = add_administrator(session)
+    issue_token(session, ada.org_id, "Old Entra app")
+    session.commit()
+    sign_in_with_password(page, ada, "/admin/identity")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base_url)
+    revoke = page.get_by_test_id("tokens").get_by_role("button", name="Revoke")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    revoke.click()
+    expect(page.get_by_test_id("tokens")).to_contain_text("Old Entra app")  # not confirmed
+    page.once("dialog", lambda dialog: dialog.accept())
+    revoke.click()
+
+    expect(page.get_by_role("status")).to_contain_text("Token “Old Entra app” is revoked")
+    expect(page.get_by_test_id("tokens")).to_have_count(0)
+    page.get_by_label("Tenant URL").locator("..").get_by_role("button", name="Copy").click()
+    expect(page.locator(".copy-status").first).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{served.base_url}/scim/v2"
