@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -194,11 +194,18 @@ def _identity(user: User) -> dict[str, Any]:
     return {"name": user.name, "email": user.email}
 
 
+# Built once (every provisioned write runs them): no construction or cache-key work.
+_RECORD_OF_USER = select(Record).where(
+    Record.org_id == bindparam("org_id"), Record.user_id == bindparam("user_id")
+)
+_LINK_TARGET = select(RecordLink.target_record_id).where(
+    RecordLink.record_id == bindparam("record_id"), RecordLink.field_id == bindparam("field_id")
+)
+
+
 def colleague_record(session: Session, org_id: int, user_id: int) -> Record:
     """The Colleague record of this organisation's user."""
-    record = session.scalars(
-        select(Record).where(Record.org_id == org_id, Record.user_id == user_id)
-    ).one_or_none()
+    record = session.scalars(_RECORD_OF_USER, {"org_id": org_id, "user_id": user_id}).one_or_none()
     if record is None:
         raise NotFound(f"user {user_id} has no Colleague record")
     return record
@@ -246,8 +253,4 @@ def set_colleague_link(
 
 def linked_record_id(session: Session, record: Record, field: Field) -> int | None:
     """The record a single-valued link field points at, if any."""
-    return session.scalars(
-        select(RecordLink.target_record_id).where(
-            RecordLink.record_id == record.id, RecordLink.field_id == field.id
-        )
-    ).first()
+    return session.scalars(_LINK_TARGET, {"record_id": record.id, "field_id": field.id}).first()

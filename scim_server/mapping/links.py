@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Select, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, Select, String, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
@@ -47,13 +47,24 @@ class DirectoryLink(Base):
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+# Built once (every write of a user runs them): no construction or cache-key work.
+_LINK = select(DirectoryLink).where(
+    DirectoryLink.org_id == bindparam("org_id"),
+    DirectoryLink.directory_id == bindparam("directory_id"),
+)
+_LINKED_RECORD = (
+    select(Record)
+    .join(DirectoryLink, DirectoryLink.user_id == Record.user_id)
+    .where(
+        DirectoryLink.org_id == bindparam("org_id"),
+        DirectoryLink.directory_id == bindparam("directory_id"),
+    )
+)
+
+
 def find_link(session: Session, org_id: int, directory_id: str) -> DirectoryLink | None:
     """The link of this directory user in this organisation, if it is projected."""
-    return session.scalars(
-        select(DirectoryLink).where(
-            DirectoryLink.org_id == org_id, DirectoryLink.directory_id == directory_id
-        )
-    ).one_or_none()
+    return session.scalars(_LINK, {"org_id": org_id, "directory_id": directory_id}).one_or_none()
 
 
 def link_of_user(session: Session, user_id: int) -> DirectoryLink | None:
@@ -71,7 +82,5 @@ def linked_user_ids(org_id: int, directory_ids: Collection[str]) -> Select[int]:
 def linked_record(session: Session, org_id: int, directory_id: str) -> Record | None:
     """The Colleague record of the Kinabase user linked to this directory user, if projected."""
     return session.scalars(
-        select(Record)
-        .join(DirectoryLink, DirectoryLink.user_id == Record.user_id)
-        .where(DirectoryLink.org_id == org_id, DirectoryLink.directory_id == directory_id)
+        _LINKED_RECORD, {"org_id": org_id, "directory_id": directory_id}
     ).one_or_none()

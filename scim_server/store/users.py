@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kinabase.base import utcnow
@@ -81,14 +81,19 @@ def require_users(session: Session, org_id: int, ids: Collection[str]) -> dict[s
     return found
 
 
+# Built once (every request on /Users/{id} runs one): no construction or cache-key work.
+_BY_ID = _with_manager().where(
+    ScimUser.org_id == bindparam("org_id"), ScimUser.id == bindparam("id")
+)
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update(of=ScimUser)
+
+
 def get_user(
     session: Session, org_id: int, user_id: str, *, for_update: bool = False
 ) -> StoredUser:
     """The organisation's user with this id, or 404; `for_update` locks the row for a write."""
-    statement = _with_manager().where(ScimUser.org_id == org_id, ScimUser.id == user_id)
-    if for_update:
-        statement = statement.with_for_update(of=ScimUser)
-    row = session.execute(statement).first()
+    statement = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+    row = session.execute(statement, {"org_id": org_id, "id": user_id}).first()
     if row is None:
         raise NotFound(f"User {user_id} not found.")
     return _stored(row)
