@@ -51,6 +51,7 @@ def gunicorn_settings() -> dict[str, Any]:
         "keepalive": KEEPALIVE_SECONDS,
         "accesslog": None,
         "child_exit": child_exit,
+        "pre_request": close_after_large_bodies,
         # Entra gives up on a request after about 60 s; answer or fail before it does.
         "timeout": 60,
         # gunicorn's longest request line, so that the service answers URLs over its own
@@ -75,6 +76,24 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         return create_app()
+
+
+# gthread drains at most 64 KiB of a body the application did not read (a 413 refuses a body
+# unread) before it keeps the connection; past that it closes without saying so.
+DRAINED_BODY_BYTES = 64 * 1024
+
+
+def close_after_large_bodies(worker: Any, req: Any) -> None:
+    """gunicorn hook: a request whose body may be larger than gunicorn drains (chunked, or
+    declared over 64 KiB) is answered with `Connection: close`, so that a client whose body was
+    refused unread is told that the connection ends, rather than finding it closed under its
+    next request. Every other connection is kept alive."""
+    for name, value in req.headers:
+        if name == "TRANSFER-ENCODING" or (
+            name == "CONTENT-LENGTH" and (not value.isdigit() or int(value) > DRAINED_BODY_BYTES)
+        ):
+            req.must_close = True
+            return
 
 
 def child_exit(server: Any, worker: Any) -> None:
