@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
@@ -167,13 +168,16 @@ def add_colleague_field(
     return field
 
 
-def create_colleague_record(session: Session, user: User) -> Record:
-    """Create the Colleague record of a new user."""
+def create_colleague_record(
+    session: Session, user: User, data: Mapping[str, Any] | None = None
+) -> Record:
+    """Create the Colleague record of a new user, holding `data` (values of non-system fields)
+    besides the user's name and email."""
     record = Record(
         org_id=user.org_id,
         collection_id=colleagues_collection(session, user.org_id).id,
         user_id=user.id,
-        data=_identity(user),
+        data={**(data or {}), **_identity(user)},
     )
     session.add(record)
     session.flush()
@@ -242,9 +246,12 @@ def set_colleague_link(
     new = target.id if target is not None else None
     if current == new:
         return False
-    session.execute(
-        delete(RecordLink).where(RecordLink.record_id == record.id, RecordLink.field_id == field.id)
-    )
+    if current is not None:
+        session.execute(
+            delete(RecordLink).where(
+                RecordLink.record_id == record.id, RecordLink.field_id == field.id
+            )
+        )
     if target is not None:
         session.add(RecordLink(record_id=record.id, field_id=field.id, target_record_id=target.id))
     session.flush()

@@ -142,6 +142,17 @@ def fill_colleague_fields(
             set_colleague_value(record, entry.field, None if value in ("", [], {}) else value)
 
 
+def mapped_values(mapping: Sequence[FieldSource], value_at: Callable[[str], Any]) -> dict[str, Any]:
+    """The values `fill_colleague_fields` would set on an empty record, by field key."""
+    values = {}
+    for entry in mapping:
+        if entry.source is not None and not entry.field.type.is_link:
+            value = value_at(entry.source)
+            if value not in (None, "", [], {}):
+                values[entry.field.key] = value
+    return values
+
+
 def manager_fields(mapping: Sequence[FieldSource]) -> list[Field]:
     """The Colleague fields that link to the manager's record."""
     return [entry.field for entry in mapping if entry.source and entry.field.type.is_link]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
 from kinabase.collections import Record
+from kinabase.users import User
 
 DIRECTORY_ID_LENGTH = 255
 
@@ -65,6 +66,26 @@ _LINKED_RECORD = (
 def find_link(session: Session, org_id: int, directory_id: str) -> DirectoryLink | None:
     """The link of this directory user in this organisation, if it is projected."""
     return session.scalars(_LINK, {"org_id": org_id, "directory_id": directory_id}).one_or_none()
+
+
+_LINKED = (
+    select(DirectoryLink, User, Record)
+    .join(User, User.id == DirectoryLink.user_id)
+    .outerjoin(Record, (Record.user_id == User.id) & (Record.org_id == DirectoryLink.org_id))
+    .where(
+        DirectoryLink.org_id == bindparam("org_id"),
+        DirectoryLink.directory_id == bindparam("directory_id"),
+    )
+)
+
+
+def find_linked(
+    session: Session, org_id: int, directory_id: str
+) -> tuple[DirectoryLink, User, Record | None] | None:
+    """The link of this directory user, their Kinabase user and Colleague record, in one query
+    (None: not projected)."""
+    row = session.execute(_LINKED, {"org_id": org_id, "directory_id": directory_id}).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def link_of_user(session: Session, user_id: int) -> DirectoryLink | None:
