@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, aliased
 
 from kinabase.base import utcnow
 from kinabase.database import batches
+from kinabase.names import fold_case
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import InvalidValue, NotFound
+from scim_server.protocol.filter_ast import CompareOp, Comparison
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.references import attach_manager, detach_manager
 from scim_server.store.filter_targets import user_target
@@ -166,6 +168,12 @@ def query_users(
     ordered by creation, so pages are stable. The count is a second query only when the page
     cannot tell it (Entra's lookups by userName need just one).
     """
+    user_name = _user_name_lookup(query)
+    if user_name is not None:  # Entra's match before each create: one prebuilt statement
+        found = session.execute(
+            _BY_USER_NAME, {"org_id": org_id, "folded": fold_case(user_name)}
+        ).first()
+        return (0, []) if found is None else (1, [_stored(found)])
     condition, order = where_and_order(
         ScimUser.org_id == org_id, ScimUser.pk, user_target(), query, dialect_name
     )
@@ -184,6 +192,31 @@ def query_users(
         else []
     )
     return count_matches(session, ScimUser, condition, query, len(page)), page
+
+
+# The compiled form of `userName eq "..."` (filters._compare_folded: the stored fold_case key,
+# unique per organisation), built once.
+_BY_USER_NAME = _with_manager().where(
+    ScimUser.org_id == bindparam("org_id"), ScimUser.user_name_folded == bindparam("folded")
+)
+
+
+def _user_name_lookup(query: ListQuery) -> str | None:
+    """The userName of a query that is exactly Entra's lookup `userName eq "..."` (first page,
+    unsorted, room for the one match), else None."""
+    condition = query.filter
+    if (
+        isinstance(condition, Comparison)
+        and condition.op is CompareOp.EQ
+        and condition.path.sub_attribute is None
+        and condition.path.attribute is load_registry().user.attribute("userName")
+        and isinstance(condition.value, str)
+        and query.sort_by is None
+        and query.offset == 0
+        and query.count > 0
+    ):
+        return condition.value
+    return None
 
 
 def iter_users(session: Session, org_id: int, page_size: int = 500) -> Iterator[StoredUser]:
