@@ -34,7 +34,7 @@ from benchmarks.servers import (
     start_ours,
     start_scim2_server,
 )
-from benchmarks.workload import PHASES, Limits, ServerRun, run_workload
+from benchmarks.workload import CEILING_PHASE, PHASES, Limits, ServerRun, run_workload
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,7 +45,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     workload = commands.add_parser("workload", help="the side-by-side Entra workload")
     workload.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "2000")))
     workload.add_argument("--concurrency", type=int, default=8)
-    workload.add_argument("--workers", type=int, default=4, help="gunicorn workers of ours")
+    workload.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers of ours (default: gunicorn.conf.py's, WEB_CONCURRENCY or 2)",
+    )
+    workload.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per worker of ours (default: gunicorn.conf.py's, GUNICORN_THREADS or 4)",
+    )
     workload.add_argument(
         "--servers",
         default=",".join(ALL_SERVERS),
@@ -110,7 +121,10 @@ def run_workload_command(args: argparse.Namespace) -> int:
     if not args.keep_databases:
         remove_databases(workdir)
     results: dict[str, dict[str, PhaseResult]] = {s.server.name: s.results for s in states}
-    rows = report.rows_of([phase.name for phase in PHASES], results)
+    targets = {
+        phase.name: report.Targets(phase.throughput_target, phase.cpu_target_ms) for phase in PHASES
+    }
+    rows = report.rows_of([phase.name for phase in PHASES], results, targets, CEILING_PHASE)
     for state in states:
         notes.extend(state.server.notes)
         notes.extend(f"{state.server.name}: {note}" for note in state.server.dialect.adaptations())
@@ -150,7 +164,7 @@ def _start(stack: ExitStack, name: str, workdir: Path, args: argparse.Namespace)
         database = prepare_sqlite(workdir, name, seats)
     else:
         database = prepare_postgresql(stack, workdir, name, seats)
-    return start_ours(stack, name, database, workdir, workers=args.workers)
+    return start_ours(stack, name, database, workdir, workers=args.workers, threads=args.threads)
 
 
 if __name__ == "__main__":

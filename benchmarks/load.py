@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -22,6 +23,7 @@ OK_READ = frozenset({200})
 OK_CREATE = frozenset({201})
 OK_WRITE = frozenset({200, 204})
 OK_DELETE = frozenset({204})
+CEILING_PATH = "/bench/ceiling"  # the trivial route of benchmarks/ceiling_app.py
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Call:
-    """One request: the path is relative to the SCIM base URL."""
+    """One request: the path is relative to the SCIM base URL (to the server's root if `root`)."""
 
     method: str
     path: str
@@ -49,6 +51,7 @@ class Call:
     expect: frozenset[int] = OK_READ
     # Sees each response whose status was expected; a message it returns counts as an error.
     check: Callable[[requests.Response], str | None] | None = None
+    root: bool = False
 
 
 @dataclass
@@ -104,6 +107,9 @@ class PhaseResult:
 def send(session: requests.Session, base_url: str, call: Call) -> requests.Response:
     """Send one call and read its whole response."""
     headers = {"Content-Type": SCIM_JSON} if call.body is not None else None
+    if call.root:
+        parts = urlsplit(base_url)
+        base_url = f"{parts.scheme}://{parts.netloc}"
     return session.request(
         call.method,
         base_url + call.path,

@@ -3,8 +3,10 @@
 - scim2-server: python-scim's reference server (a dev dependency), resources in memory, one
   static bearer token, under gunicorn with one process and several threads. It cannot run in
   several processes: each would hold its own resources.
-- ours: `kinabase-m365 db upgrade`, `org create`, `token create`, then `gunicorn -w W wsgi:app`,
-  on a fresh SQLite file or a fresh PostgreSQL database that the harness creates and drops.
+- ours: `kinabase-m365 db upgrade`, `org create`, `token create`, then gunicorn with the
+  project's gunicorn.conf.py (as production serves; `--workers`/`--threads` as given) serving
+  `benchmarks.ceiling_app:app` (the service plus the ceiling's trivial route), on a fresh SQLite
+  file or a fresh PostgreSQL database that the harness creates and drops.
 
 Logs go to files in the run's work directory. A server is ready when its
 `/ServiceProviderConfig` answers 200 to its token; a server that exits or does not get ready in
@@ -27,6 +29,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import requests
@@ -165,6 +168,10 @@ def start_scim2_server(stack: ExitStack, workdir: Path, *, threads: int) -> Runn
     port = free_port()
     command = [
         *_gunicorn(port, workers=1, timeout=300),
+        # Not the project's gunicorn.conf.py (read from the working directory by default):
+        # scim2_app defines no gunicorn setting, so this is gunicorn's defaults.
+        "--config",
+        "python:benchmarks.scim2_app",
         "--worker-class",
         "gthread",
         "--threads",
@@ -235,11 +242,19 @@ def start_ours(
     database: OurDatabase,
     workdir: Path,
     *,
-    workers: int,
+    workers: int | None = None,
+    threads: int | None = None,
 ) -> RunningServer:
-    """`gunicorn -w workers wsgi:app` of this repository on a free loopback port."""
+    """gunicorn with the repository's gunicorn.conf.py on a free loopback port, serving the
+    service and the ceiling's route; `workers` (and `threads`, if given) override it."""
     port = free_port()
-    command = [*_gunicorn(port, workers=workers, timeout=300), "wsgi:app"]
+    configured = _configured()
+    workers = workers if workers is not None else int(configured["workers"])
+    threads = threads if threads is not None else int(configured["threads"])
+    command = [*_gunicorn(port, workers=workers, timeout=300)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    command.append("benchmarks.ceiling_app:app")
     server = _spawn(
         stack,
         name,
@@ -250,8 +265,17 @@ def start_ours(
         env=_our_environment(database.url),
     )
     server.postgresql_database = database.postgresql_database
-    server.notes.append(f"{name}: gunicorn, {workers} sync workers")
+    server.notes.append(
+        f"{name}: gunicorn (gunicorn.conf.py), {workers} gthread workers x {threads} threads"
+    )
     return server
+
+
+def _configured() -> dict[str, Any]:
+    """gunicorn.conf.py's settings (WEB_CONCURRENCY and GUNICORN_THREADS applied)."""
+    from kinabase_m365.server import gunicorn_settings  # noqa: PLC0415 - imports the app
+
+    return gunicorn_settings()
 
 
 def _our_environment(database_url: str) -> dict[str, str]:

@@ -18,8 +18,16 @@ from pathlib import Path
 import requests
 
 from benchmarks import entra, profiling
-from benchmarks.load import OK_CREATE, OK_DELETE, OK_WRITE, Call, PhaseResult, run_calls
-from benchmarks.servers import RunningServer
+from benchmarks.load import (
+    CEILING_PATH,
+    OK_CREATE,
+    OK_DELETE,
+    OK_WRITE,
+    Call,
+    PhaseResult,
+    run_calls,
+)
+from benchmarks.servers import SCIM2_SERVER_NAME, RunningServer
 
 PAGE_SIZE = 100
 SINGLE_MEMBER_CHANGES = 100  # how many one-member PATCHes the single add/remove phases send
@@ -48,13 +56,35 @@ Step = Callable[[ServerRun], list[Call]]
 Verify = Callable[[ServerRun], str | None]
 
 
+SINGLE_USER_TARGET = 1.0  # single-user phases: at least scim2-server's throughput (issue 15)
+BULK_TARGET = 3.0  # group phases, GET group, paging: at least 3 times (issue 6)
+WRITE_CPU_MS = 4.0  # server CPU per single-resource write, database included (issue 15)
+READ_CPU_MS = 1.5  # ... and per single-resource read
+
+
 @dataclass(frozen=True)
 class Phase:
-    """A named part of the workload."""
+    """A named part of the workload, with its targets (None: none applies).
+
+    `throughput_target` is the least throughput relative to scim2-server's in the same run;
+    `cpu_target_ms` the most server CPU per request. A phase whose requests each write or read
+    many resources (100 members per PATCH, 100 users a page) has no per-request CPU target.
+    `ceiling` marks the harness's own ceiling, run on ours only.
+    """
 
     name: str
     steps: tuple[Step, ...]
     verify: Verify | None = None
+    throughput_target: float | None = None
+    cpu_target_ms: float | None = None
+    ceiling: bool = False
+
+
+CEILING_PHASE = "harness ceiling (trivial route)"
+
+
+def _ceiling(state: ServerRun) -> list[Call]:
+    return [Call("GET", CEILING_PATH, root=True) for _ in range(state.n)]
 
 
 def _create_users(state: ServerRun) -> list[Call]:
@@ -224,28 +254,65 @@ def _users_gone(state: ServerRun) -> str | None:
 
 
 PHASES: tuple[Phase, ...] = (
-    Phase("create users", (_create_users,)),
-    Phase("PATCH manager (2nd pass)", (_set_managers,)),
-    Phase("filter userName eq", (_filter_user_name,)),
-    Phase("PATCH replace title", (_replace_title,)),
+    Phase(CEILING_PHASE, (_ceiling,), ceiling=True),
+    Phase(
+        "create users",
+        (_create_users,),
+        throughput_target=SINGLE_USER_TARGET,
+        cpu_target_ms=WRITE_CPU_MS,
+    ),
+    Phase(
+        "PATCH manager (2nd pass)",
+        (_set_managers,),
+        throughput_target=SINGLE_USER_TARGET,
+        cpu_target_ms=WRITE_CPU_MS,
+    ),
+    Phase(
+        "filter userName eq",
+        (_filter_user_name,),
+        throughput_target=SINGLE_USER_TARGET,
+        cpu_target_ms=READ_CPU_MS,
+    ),
+    Phase(
+        "PATCH replace title",
+        (_replace_title,),
+        throughput_target=SINGLE_USER_TARGET,
+        cpu_target_ms=WRITE_CPU_MS,
+    ),
     Phase(
         "group: create + add all (100/PATCH)",
         (_create_group, _add_all_members),
         _group_has(lambda state: len(state.user_ids)),
+        throughput_target=BULK_TARGET,
     ),
     Phase(
         "group: remove 1 member",
         (_remove_one_member,),
         _group_has(lambda state: len(state.user_ids) - len(_changed_members(state))),
+        throughput_target=BULK_TARGET,
+        cpu_target_ms=WRITE_CPU_MS,
     ),
     Phase(
         "group: add 1 member",
         (_add_one_member,),
         _group_has(lambda state: len(state.user_ids)),
+        throughput_target=BULK_TARGET,
+        cpu_target_ms=WRITE_CPU_MS,
     ),
-    Phase("GET group excl. members", (_read_group_without_members,)),
-    Phase("page /Users?count=100", (_page_users,)),
-    Phase("delete all", (_delete_all,), _users_gone),
+    Phase(
+        "GET group excl. members",
+        (_read_group_without_members,),
+        throughput_target=BULK_TARGET,
+        cpu_target_ms=READ_CPU_MS,
+    ),
+    Phase("page /Users?count=100", (_page_users,), throughput_target=BULK_TARGET),
+    Phase(
+        "delete all",
+        (_delete_all,),
+        _users_gone,
+        throughput_target=SINGLE_USER_TARGET,
+        cpu_target_ms=WRITE_CPU_MS,
+    ),
 )
 
 
@@ -265,6 +332,8 @@ def run_workload(states: list[ServerRun], limits: Limits, log: Callable[[str], N
     """Run every phase on every server, interleaved; fill each state's `results`."""
     for phase in PHASES:
         for state in states:
+            if phase.ceiling and state.server.name == SCIM2_SERVER_NAME:
+                continue  # the ceiling is our application's own trivial route
             if time.monotonic() >= limits.run_deadline:
                 state.notes.append(f"{phase.name}: skipped, the run's time cap was reached")
                 continue

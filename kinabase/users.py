@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     select,
 )
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -132,17 +133,24 @@ def get_user(session: Session, org_id: int, user_id: int) -> User:
     return user
 
 
+# Built once (every provisioned write runs them): no construction or cache-key work.
+_BY_EMAIL = select(User).where(
+    User.org_id == bindparam("org_id"), User.email_folded == bindparam("email_folded")
+)
+_BY_OBJECT_ID = select(User).where(
+    User.org_id == bindparam("org_id"), User.entra_object_id == bindparam("object_id")
+)
+
+
 def find_user_by_email(session: Session, org_id: int, email: str) -> User | None:
     """The organisation's user with this email address, compared by `fold_case`."""
-    return session.scalars(
-        select(User).where(User.org_id == org_id, User.email_folded == fold_case(email))
-    ).first()
+    return session.scalars(_BY_EMAIL, {"org_id": org_id, "email_folded": fold_case(email)}).first()
 
 
 def find_user_by_entra_object_id(session: Session, org_id: int, object_id: str) -> User | None:
     """The organisation's user linked to this Entra object id."""
     return session.scalars(
-        select(User).where(User.org_id == org_id, User.entra_object_id == object_id.lower())
+        _BY_OBJECT_ID, {"org_id": org_id, "object_id": object_id.lower()}
     ).first()
 
 

@@ -18,7 +18,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kinabase.user_types import settle_user_types
@@ -40,15 +40,19 @@ def app_role_values(roles: Any) -> frozenset[str]:
     return frozenset(values)
 
 
+# Built once (every write of a provisioned user runs it): no construction or cache-key work.
+_APP_ROLE_RULES = select(GroupRule).where(
+    GroupRule.org_id == bindparam("org_id"), GroupRule.app_role.is_not(None)
+)
+
+
 def apply_app_role_rules(
     session: Session, org_id: int, link: DirectoryLink, app_roles: Collection[str]
 ) -> None:
     """Make the user's app role grants exactly those of the rules naming one of `app_roles`
     (casefolded values). One query when the organisation has no app role rule. Never refuses.
     """
-    rules = session.scalars(
-        select(GroupRule).where(GroupRule.org_id == org_id, GroupRule.app_role.is_not(None))
-    ).all()
+    rules = session.scalars(_APP_ROLE_RULES, {"org_id": org_id}).all()
     if not rules:
         return
     held = [rule for rule in rules if (rule.app_role or "").casefold() in app_roles]

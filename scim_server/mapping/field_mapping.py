@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy import ForeignKey, String, bindparam, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base
@@ -74,21 +74,26 @@ def is_manager_path(path: str) -> bool:
     return path.casefold() == MANAGER_PATH.casefold()
 
 
+# Built once (every write of a provisioned user runs it): no construction or cache-key work.
+_MAPPING = (
+    select(Field, ColleagueFieldMapping.field_id, ColleagueFieldMapping.source)
+    .join(Collection, Collection.id == Field.collection_id)
+    .outerjoin(
+        ColleagueFieldMapping,
+        (ColleagueFieldMapping.field_id == Field.id)
+        & (ColleagueFieldMapping.org_id == bindparam("org_id")),
+    )
+    .where(Collection.org_id == bindparam("org_id"), Collection.slug == COLLEAGUES_SLUG)
+)
+
+
 def colleague_field_mapping(session: Session, org_id: int) -> list[FieldSource]:
     """Every mappable Colleague field of the organisation with its effective source, by key.
 
     One query (every write of a provisioned user reads it): the Colleagues collection's fields
     with the organisation's stored choice for each, if any.
     """
-    rows = session.execute(
-        select(Field, ColleagueFieldMapping.field_id, ColleagueFieldMapping.source)
-        .join(Collection, Collection.id == Field.collection_id)
-        .outerjoin(
-            ColleagueFieldMapping,
-            (ColleagueFieldMapping.field_id == Field.id) & (ColleagueFieldMapping.org_id == org_id),
-        )
-        .where(Collection.org_id == org_id, Collection.slug == COLLEAGUES_SLUG)
-    ).all()
+    rows = session.execute(_MAPPING, {"org_id": org_id}).all()
     entries = []
     for field, stored_field_id, stored_source in sorted(rows, key=lambda row: row[0].key):
         if field.is_system:
@@ -145,6 +150,17 @@ def fill_colleague_fields(
         if entry.source is not None and not entry.field.type.is_link:
             value = value_at(entry.source)
             set_colleague_value(record, entry.field, None if value in ("", [], {}) else value)
+
+
+def mapped_values(mapping: Sequence[FieldSource], value_at: Callable[[str], Any]) -> dict[str, Any]:
+    """The values `fill_colleague_fields` would set on an empty record, by field key."""
+    values = {}
+    for entry in mapping:
+        if entry.source is not None and not entry.field.type.is_link:
+            value = value_at(entry.source)
+            if value not in (None, "", [], {}):
+                values[entry.field.key] = value
+    return values
 
 
 def manager_fields(mapping: Sequence[FieldSource]) -> list[Field]:

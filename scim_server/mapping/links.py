@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Select, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, Select, String, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base, UtcDateTime, utcnow
 from kinabase.collections import Record
+from kinabase.users import User
 
 DIRECTORY_ID_LENGTH = 255
 
@@ -47,13 +48,44 @@ class DirectoryLink(Base):
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+# Built once (every write of a user runs them): no construction or cache-key work.
+_LINK = select(DirectoryLink).where(
+    DirectoryLink.org_id == bindparam("org_id"),
+    DirectoryLink.directory_id == bindparam("directory_id"),
+)
+_LINKED_RECORD = (
+    select(Record)
+    .join(DirectoryLink, DirectoryLink.user_id == Record.user_id)
+    .where(
+        DirectoryLink.org_id == bindparam("org_id"),
+        DirectoryLink.directory_id == bindparam("directory_id"),
+    )
+)
+
+
 def find_link(session: Session, org_id: int, directory_id: str) -> DirectoryLink | None:
     """The link of this directory user in this organisation, if it is projected."""
-    return session.scalars(
-        select(DirectoryLink).where(
-            DirectoryLink.org_id == org_id, DirectoryLink.directory_id == directory_id
-        )
-    ).one_or_none()
+    return session.scalars(_LINK, {"org_id": org_id, "directory_id": directory_id}).one_or_none()
+
+
+_LINKED = (
+    select(DirectoryLink, User, Record)
+    .join(User, User.id == DirectoryLink.user_id)
+    .outerjoin(Record, (Record.user_id == User.id) & (Record.org_id == DirectoryLink.org_id))
+    .where(
+        DirectoryLink.org_id == bindparam("org_id"),
+        DirectoryLink.directory_id == bindparam("directory_id"),
+    )
+)
+
+
+def find_linked(
+    session: Session, org_id: int, directory_id: str
+) -> tuple[DirectoryLink, User, Record | None] | None:
+    """The link of this directory user, their Kinabase user and Colleague record, in one query
+    (None: not projected)."""
+    row = session.execute(_LINKED, {"org_id": org_id, "directory_id": directory_id}).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def link_of_user(session: Session, user_id: int) -> DirectoryLink | None:
@@ -71,7 +103,5 @@ def linked_user_ids(org_id: int, directory_ids: Collection[str]) -> Select[int]:
 def linked_record(session: Session, org_id: int, directory_id: str) -> Record | None:
     """The Colleague record of the Kinabase user linked to this directory user, if projected."""
     return session.scalars(
-        select(Record)
-        .join(DirectoryLink, DirectoryLink.user_id == Record.user_id)
-        .where(DirectoryLink.org_id == org_id, DirectoryLink.directory_id == directory_id)
+        _LINKED_RECORD, {"org_id": org_id, "directory_id": directory_id}
     ).one_or_none()

@@ -24,16 +24,22 @@ def link_manager(
     record: Record,
     manager_directory_id: str | None,
     fields: Sequence[Field],
+    *,
+    new_record: bool = False,
 ) -> None:
     """Point the record's manager fields at the manager's record.
 
     A manager not yet projected leaves the fields empty and is remembered, so that
-    `link_waiting_reports` links them when the manager arrives; no manager clears the fields.
+    `link_waiting_reports` links them when the manager arrives; no manager clears the fields
+    (nothing to clear on a `new_record`).
     """
-    link.manager_directory_id = manager_directory_id
+    if link.manager_directory_id != manager_directory_id:
+        link.manager_directory_id = manager_directory_id
     manager = (
         linked_record(session, link.org_id, manager_directory_id) if manager_directory_id else None
     )
+    if manager is None and new_record:
+        return
     for field in fields:
         set_colleague_link(session, record, field, manager)
 

@@ -22,10 +22,12 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kinabase.accounts import create_user
+from kinabase.accounts import Profile, add_user
 from kinabase.colleagues import colleague_record, refresh_colleague_identity
+from kinabase.collections import Record
 from kinabase.errors import EmailInUse
 from kinabase.licences import activate_user, deactivate_user
+from kinabase.names import fold_case
 from kinabase.user_types import settle_user_types
 from kinabase.users import User, UserStatus, find_user_by_email, find_user_by_entra_object_id
 from scim_server.mapping.app_roles import apply_app_role_rules
@@ -35,8 +37,9 @@ from scim_server.mapping.field_mapping import (
     colleague_field_mapping,
     fill_colleague_fields,
     manager_fields,
+    mapped_values,
 )
-from scim_server.mapping.links import DirectoryLink, find_link, link_of_user
+from scim_server.mapping.links import DirectoryLink, find_linked, link_of_user
 from scim_server.mapping.managers import link_manager, link_waiting_reports, release_reports
 from scim_server.mapping.rule_grants import take_back
 
@@ -68,7 +71,7 @@ class PendingUser:
 
 
 def project_user(
-    session: Session, org_id: int, user: DirectoryUser
+    session: Session, org_id: int, user: DirectoryUser, *, new: bool = False
 ) -> ProjectionResult | PendingUser:
     """Create or update the Kinabase user linked to this directory user.
 
@@ -84,42 +87,66 @@ def project_user(
     account from its owner is wrong); EmailInUse (the new email belongs to another user);
     InvalidManager (the user is their own manager); LicenceExhausted (becoming active needs a
     seat and none is free).
+
+    `new` says that the directory user was created in this transaction, so that no link can
+    exist yet (its id is new): the lookup is skipped.
     """
-    link = find_link(session, org_id, user.directory_id)
+    linked = None if new else find_linked(session, org_id, user.directory_id)
+    link: DirectoryLink | None
     account: User | None
+    record: Record | None
     outcome: Outcome
-    if link is not None:
-        linked = _linked_account(session, org_id, link, user.email_address)
-        account, outcome, email = linked, "updated", user.email_address or linked.email
+    if linked is not None:
+        link, account, record = linked
+        _check_new_email(session, org_id, account, user.email_address)
+        outcome, email = "updated", user.email_address or account.email
     elif user.email_address is None:
         return PendingUser(user.directory_id, user.user_name, missing_email(user.user_name))
     else:
-        email = user.email_address
+        link, record, email = None, None, user.email_address
         account, outcome = _account_to_adopt(session, org_id, email)
     if user.manager_directory_id == user.directory_id:
         raise InvalidManager(f"directory user {user.directory_id!r} cannot be their own manager")
 
-    # The seat is checked once, before anything is written: by create_user for a new account,
-    # by activate_user for an existing one.
+    mapping = colleague_field_mapping(session, org_id)
+    # The seat is checked once, before anything is written: by add_user for a new account, by
+    # activate_user for an existing one. A new account and its record are written whole, in
+    # one INSERT each.
+    new_record = account is None
     if account is None:
-        account = create_user(session, org_id, email, active=user.active)
+        account, record = add_user(
+            session,
+            org_id,
+            email,
+            _profile(user, email),
+            active=user.active,
+            colleague_data=mapped_values(mapping, user.value_at),
+        )
     if user.active:
         activate_user(session, account)  # a no-op for an account just created active
     else:
         deactivate_user(session, account)
     if link is None:
-        link = DirectoryLink(org_id=org_id, directory_id=user.directory_id, user_id=account.id)
+        link = DirectoryLink(
+            org_id=org_id,
+            directory_id=user.directory_id,
+            user_id=account.id,
+            manager_directory_id=user.manager_directory_id,
+        )
         session.add(link)
     _copy_profile(account, user, email)
     _record_sign_in_keys(session, org_id, account, user)
 
-    record = colleague_record(session, org_id, account.id)
+    if record is None:
+        record = colleague_record(session, org_id, account.id)
     refresh_colleague_identity(record, account)
-    mapping = colleague_field_mapping(session, org_id)
     fill_colleague_fields(record, mapping, user.value_at)
     fields = manager_fields(mapping)
-    link_manager(session, link, record, user.manager_directory_id, fields)
-    link_waiting_reports(session, org_id, user.directory_id, record, fields)
+    link_manager(session, link, record, user.manager_directory_id, fields, new_record=new_record)
+    if outcome != "updated":
+        # Reports that named this user before they were projected; once linked, a user's
+        # reports link to them by their own projection (link_manager).
+        link_waiting_reports(session, org_id, user.directory_id, record, fields)
     apply_app_role_rules(session, org_id, link, user.app_roles)
     session.flush()
     return ProjectionResult(account.id, record.id, outcome, account.status)
@@ -132,29 +159,33 @@ def unlink_user(session: Session, org_id: int, directory_id: str) -> bool:
     gave them goes; they stop being their reports' manager (as in the store). The same person
     provisioned again is adopted by email. Returns whether a user was linked. Never refuses.
     """
-    link = find_link(session, org_id, directory_id)
-    if link is None:
+    linked = find_linked(session, org_id, directory_id)
+    if linked is None:
         return False
-    account = session.get_one(User, link.user_id)
-    deactivate_user(session, account)
+    link, account, record = linked
     users = select(User.id).where(User.id == account.id)
-    take_back(session, users)
-    settle_user_types(session, org_id, users)
-    record = colleague_record(session, org_id, account.id)
+    if take_back(session, users):
+        settle_user_types(session, org_id, users)
+    if record is None:
+        record = colleague_record(session, org_id, account.id)
     fields = manager_fields(colleague_field_mapping(session, org_id))
     release_reports(session, org_id, directory_id, record, fields)
     session.delete(link)
+    # The seat last: freeing it locks the organisation row (PostgreSQL), which every write of
+    # a seat contends for; taken last, it is held only to the commit and never while waiting
+    # for another lock (two concurrent DELETEs deadlocked on it).
+    deactivate_user(session, account)
     session.flush()
     return True
 
 
-def _linked_account(session: Session, org_id: int, link: DirectoryLink, email: str | None) -> User:
-    """The linked Kinabase user, refusing a new email that another user holds."""
-    if email is not None:
-        same_email = find_user_by_email(session, org_id, email)
-        if same_email is not None and same_email.id != link.user_id:
-            raise EmailInUse(email)
-    return session.get_one(User, link.user_id)
+def _check_new_email(session: Session, org_id: int, account: User, email: str | None) -> None:
+    """Refuse a new email for the linked Kinabase user that another user holds."""
+    if email is None or fold_case(email) == account.email_folded:
+        return
+    same_email = find_user_by_email(session, org_id, email)
+    if same_email is not None and same_email.id != account.id:
+        raise EmailInUse(email)
 
 
 def _account_to_adopt(session: Session, org_id: int, email: str) -> tuple[User | None, Outcome]:
@@ -189,10 +220,23 @@ def _record_sign_in_keys(session: Session, org_id: int, account: User, user: Dir
         account.entra_object_id = object_id
 
 
+def _profile(user: DirectoryUser, email: str) -> Profile:
+    return Profile(
+        first_name=user.given_name or "",
+        last_name=user.family_name or "",
+        display_name=user.display_name or "",
+        job_title=user.title,
+        photo_url=user.photo_url,
+        user_principal_name=user.user_name,
+    )
+
+
 def _copy_profile(account: User, user: DirectoryUser, email: str) -> None:
+    # Assigning the values a new account was created with changes nothing (no UPDATE).
+    profile = _profile(user, email)
     account.email = email
-    account.first_name = user.given_name or ""
-    account.last_name = user.family_name or ""
-    account.display_name = user.display_name or ""
-    account.job_title = user.title
-    account.photo_url = user.photo_url
+    account.first_name = profile.first_name
+    account.last_name = profile.last_name
+    account.display_name = profile.display_name
+    account.job_title = profile.job_title
+    account.photo_url = profile.photo_url

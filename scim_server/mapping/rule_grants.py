@@ -72,16 +72,22 @@ def take_back(
     users: Select[int],
     rule_ids: Collection[int] | None = None,
     keep: Collection[int] = (),
-) -> None:
+) -> int:
     """Withdraw from these users what the rules gave (every rule when `rule_ids` is None), except
     what the rules in `keep` gave. Manual grants and other sources stay.
+
+    Returns how many user type grants went: when none did, the users' types need no settling.
     """
+    taken = 0
     for model, source in ((RoleGrant, RoleGrant.source), (UserTypeGrant, UserTypeGrant.source)):
-        session.execute(
+        result = session.execute(
             delete(model)
             .where(model.user_id.in_(users.scalar_subquery()), _given_by(source, rule_ids, keep))
             .execution_options(synchronize_session="fetch")
         )
+        if model is UserTypeGrant:
+            taken = result.rowcount  # type: ignore[attr-defined]
+    return taken
 
 
 def _given_by(

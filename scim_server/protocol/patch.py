@@ -25,13 +25,12 @@ equalities selects nothing creates the value (see `multi_valued`). Member change
 
 from __future__ import annotations
 
-import copy
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scim_server.protocol.attribute_values import find_key, get_value, set_value
+from scim_server.protocol.attribute_values import copy_json, find_key, get_value, set_value
 from scim_server.protocol.errors import Mutability, NoTarget
 from scim_server.protocol.filter_eval import matches_value
 from scim_server.protocol.limits import check_indexed_lengths
@@ -72,8 +71,8 @@ def apply_patch(
     resource: Mapping[str, Any], request: PatchRequest, schema: ResourceSchema
 ) -> PatchResult:
     """Apply `request` to a copy of `resource` (the stored dict, with its `id`)."""
-    original = copy.deepcopy(dict(resource))
-    working = copy.deepcopy(original)
+    original = dict(resource)  # only read: the operations change `working`, a deep copy
+    working = copy_json(original)
     members = MemberDeltaBuilder()
     for operation in request.operations:
         _apply(working, operation, members)
@@ -137,7 +136,7 @@ def _set_whole(resource: dict[str, Any], operation: PatchOperation, attribute: A
         if operation.op is PatchOpKind.REPLACE:
             set_value(resource, attribute, new)
             return
-        items = copy.deepcopy(current) if isinstance(current, list) else []
+        items = copy_json(current) if isinstance(current, list) else []
         added = []
         for item in new:
             if item not in items:
@@ -234,7 +233,7 @@ def _values(resource: Mapping[str, Any], attribute: Attribute) -> list[dict[str,
     """Copies of the values of a complex attribute (one value if single-valued)."""
     current = get_value(resource, attribute)
     items = current if isinstance(current, list) else [current]
-    return [copy.deepcopy(item) for item in items if isinstance(item, dict)]
+    return [copy_json(item) for item in items if isinstance(item, dict)]
 
 
 def _assign(item: dict[str, Any], sub: Attribute, value: Any) -> None:

@@ -12,24 +12,26 @@ always as `{"value": "<id>"}` under the enterprise extension (Entra cannot read 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
-from scim_server.protocol.attribute_values import get_value, set_value
+from scim_server.protocol.attribute_values import copy_json, get_value, set_value
 from scim_server.protocol.registry import ResourceSchema
 from scim_server.protocol.schema import Attribute
 
 
 def _references(schema: ResourceSchema, *, multi_valued: bool) -> Attribute | None:
-    return next(
-        (
-            a
-            for a in schema.attributes()
-            if a.references_resources and a.writable and a.multi_valued == multi_valued
-        ),
-        None,
-    )
+    def find() -> Attribute | None:
+        return next(
+            (
+                a
+                for a in schema.attributes()
+                if a.references_resources and a.writable and a.multi_valued == multi_valued
+            ),
+            None,
+        )
+
+    return schema.remembered(f"references multi_valued={multi_valued}", find)
 
 
 def manager_attribute(schema: ResourceSchema) -> Attribute | None:
@@ -60,7 +62,7 @@ def detach_manager(
     resource: Mapping[str, Any], schema: ResourceSchema
 ) -> tuple[dict[str, Any], str | None]:
     """The resource without its manager, and the manager's id (for the store's column)."""
-    detached = copy.deepcopy(dict(resource))
+    detached: dict[str, Any] = copy_json(dict(resource))
     attribute = manager_attribute(schema)
     if attribute is None:
         return detached, None
@@ -73,7 +75,7 @@ def attach_manager(
     resource: Mapping[str, Any], schema: ResourceSchema, manager_id: str | None
 ) -> dict[str, Any]:
     """The resource with its manager as `{"value": id}` under the enterprise extension."""
-    attached = copy.deepcopy(dict(resource))
+    attached: dict[str, Any] = copy_json(dict(resource))
     attribute = manager_attribute(schema)
     if attribute is not None:
         set_value(attached, attribute, {"value": manager_id} if manager_id else None)

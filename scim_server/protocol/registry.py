@@ -16,13 +16,20 @@ extensions and the common attributes of RFC 7643 §3.1. It resolves attribute na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from scim_server.protocol.schema import Attribute, Schema, custom_attribute
 
 # Entra's older engine sends this typo (a colon missing before "User") in `schemas`.
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 SCHEMA_ALIASES = {"urn:ietf:params:scim:schemas:extension:enterprise:2.0user": ENTERPRISE_USER}
+# Resolutions remembered per resource type: the schemas never change in a process, and every
+# value read or written resolves its name. Bounded, since clients choose the names.
+MEMO_LIMIT = 4096
+_MISSING = object()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,21 @@ class ResourceSchema:
     core: Schema
     extensions: tuple[Schema, ...]
     common: Schema
+    _memo: dict[tuple[str, str | None, str | None], Any] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
+
+    def remembered(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()`, worked out once per resource type and process (a schema-derived fact)."""
+        found = self._memo.get((name, None, None), _MISSING)
+        if found is _MISSING:
+            found = self._memo[name, None, None] = compute()
+        return cast(T, found)
+
+    def _remember(self, key: tuple[str, str | None, str | None], value: Any) -> Any:
+        if len(self._memo) < MEMO_LIMIT:
+            self._memo[key] = value
+        return value
 
     def canonical_urn(self, urn: str) -> str | None:
         """The schema URN that `urn` names for this resource type, or None.
@@ -80,6 +102,12 @@ class ResourceSchema:
         Known schemas come back in their canonical spelling; a custom extension URN (one that
         ends with `:<resource type name>`) comes back as given.
         """
+        found = self._memo.get(("urn", urn, None), _MISSING)
+        if found is not _MISSING:
+            return cast(str | None, found)
+        return cast(str | None, self._remember(("urn", urn, None), self._canonical_urn(urn)))
+
+    def _canonical_urn(self, urn: str) -> str | None:
         lowered = SCHEMA_ALIASES.get(urn.lower(), urn).lower()
         for schema in (self.core, *self.extensions):
             if schema.id.lower() == lowered:
@@ -100,6 +128,14 @@ class ResourceSchema:
 
     def top_level(self, name: str, uri: str | None = None) -> Attribute | None:
         """The top-level attribute called `name`, in schema `uri` or found unqualified."""
+        found = self._memo.get(("top", name, uri), _MISSING)
+        if found is not _MISSING:
+            return cast(Attribute | None, found)
+        return cast(
+            Attribute | None, self._remember(("top", name, uri), self._top_level(name, uri))
+        )
+
+    def _top_level(self, name: str, uri: str | None) -> Attribute | None:
         if uri is None:
             found = self.common.attribute(name) or self.core.attribute(name)
             if found is not None:
@@ -148,8 +184,11 @@ class ResourceSchema:
 
     def attributes(self) -> tuple[Attribute, ...]:
         """Every top-level attribute: common, core, then each extension's."""
-        return (
-            self.common.attributes
-            + self.core.attributes
-            + tuple(a for s in self.extensions for a in s.attributes)
-        )
+        found = self._memo.get(("attributes", None, None))
+        if found is None:
+            found = self._memo["attributes", None, None] = (
+                self.common.attributes
+                + self.core.attributes
+                + tuple(a for s in self.extensions for a in s.attributes)
+            )
+        return cast(tuple[Attribute, ...], found)

@@ -74,9 +74,17 @@ class Attribute:
     _by_name: Mapping[str, Attribute] = field(
         default_factory=dict, compare=False, repr=False, hash=False
     )
+    _references_resources: bool = field(default=False, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {a.name.lower(): a for a in self.sub_attributes})
+        # Derived once: the characteristics never change, and this is asked per value written.
+        ref = self._by_name.get("$ref")
+        object.__setattr__(
+            self,
+            "_references_resources",
+            ref is not None and any(t not in ("external", "uri") for t in ref.reference_types),
+        )
 
     def sub_attribute(self, name: str) -> Attribute | None:
         """The sub-attribute called `name`, compared case-insensitively (RFC 7643 §2.1)."""
@@ -98,8 +106,7 @@ class Attribute:
         Its `value` is the id of a resource of this service provider (RFC 7643 §2.3.7,
         referenceTypes naming a resource type rather than "external" or "uri").
         """
-        ref = self.sub_attribute("$ref")
-        return ref is not None and any(t not in ("external", "uri") for t in ref.reference_types)
+        return self._references_resources
 
     @classmethod
     def from_document(

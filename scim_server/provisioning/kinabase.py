@@ -31,15 +31,22 @@ Projection = ProjectionResult | PendingUser
 
 
 def project_stored_user(
-    session: Session, org_id: int, stored: StoredUser, groups: Collection[str] | None = None
+    session: Session,
+    org_id: int,
+    stored: StoredUser,
+    groups: Collection[str] | None = None,
+    *,
+    created: bool = False,
 ) -> Projection:
     """Project a created or changed user onto Kinabase (account, seat, Colleague record).
 
     A user linked by this projection (new, or pending until now) gets what the rules of the
     groups it is already a member of give; `groups` names them when the caller knows (a user
-    just created is in none), else the store is asked.
+    just created is in none), else the store is asked. `created`: the user was stored in this
+    transaction, so nothing is linked to it yet.
     """
-    result = project_user(session, org_id, directory_user_from_resource(stored.resource))
+    directory_user = directory_user_from_resource(stored.resource)
+    result = project_user(session, org_id, directory_user, new=created)
     if isinstance(result, ProjectionResult) and result.newly_linked:
         if groups is None:
             refs = group_refs_of_users(session, org_id, [stored.row.pk]).get(stored.row.pk, [])

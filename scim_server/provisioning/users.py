@@ -48,7 +48,7 @@ class UserWrite:
 def create_user(session: Session, org_id: int, parsed: ParsedResource) -> UserWrite:
     """Store a new user (RFC 7644 §3.3) and project it: a Kinabase user with a seat, or pending."""
     stored = store.create_user(session, org_id, parsed.resource)
-    return UserWrite(stored, project_stored_user(session, org_id, stored, groups=()))
+    return UserWrite(stored, project_stored_user(session, org_id, stored, groups=(), created=True))
 
 
 def get_user(
@@ -111,8 +111,9 @@ def delete_user(
     """Delete the user (RFC 7644 §3.6); the Kinabase user is deactivated and unlinked, not
     lost. A pending user leaves nothing behind."""
     stored = _locked(session, org_id, user_id, preconditions)
-    forget_user(session, org_id, stored.row.id)
+    directory_id = stored.row.id
     store.delete_user(session, stored)
+    forget_user(session, org_id, directory_id)  # last: it frees the seat (unlink_user)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kinabase_m365.runtime import current_settings
@@ -60,7 +60,10 @@ def payload_too_large() -> PayloadTooLarge:
 
 
 def base_url() -> str:
-    """The SCIM service's absolute base URL, for `Location` and `meta.location`."""
-    configured = current_settings().public_base_url.rstrip("/")
-    root = configured or request.host_url.rstrip("/")
-    return root + BASE_PATH
+    """The SCIM service's absolute base URL, for `Location` and `meta.location` (worked out
+    once per request: every resource rendered asks for it)."""
+    known: str | None = g.get("scim_base_url")
+    if known is None:
+        configured = current_settings().public_base_url.rstrip("/")
+        known = g.scim_base_url = (configured or request.host_url.rstrip("/")) + BASE_PATH
+    return known

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from kinabase.base import utcnow
@@ -201,18 +201,25 @@ def iter_members(session: Session, group_pk: int) -> Iterator[tuple[str, str | N
         after = page[-1][0]
 
 
+# Built once (every user answered runs it): no construction or cache-key work.
+_GROUPS_OF_USERS = (
+    select(ScimGroupMember.member_pk, ScimGroup.id, ScimGroup.display_name)
+    .join(ScimGroup, ScimGroup.pk == ScimGroupMember.group_pk)
+    .where(
+        ScimGroup.org_id == bindparam("org_id"),
+        ScimGroupMember.member_pk.in_(bindparam("pks", expanding=True)),
+    )
+    .order_by(ScimGroup.pk)
+)
+
+
 def group_refs_of_users(
     session: Session, org_id: int, user_pks: Collection[int]
 ) -> dict[int, list[tuple[str, str | None]]]:
     """The groups (id, displayName) of each of these users, for their `groups` attribute."""
     result: dict[int, list[tuple[str, str | None]]] = {}
     for batch in batches(user_pks):
-        rows = session.execute(
-            select(ScimGroupMember.member_pk, ScimGroup.id, ScimGroup.display_name)
-            .join(ScimGroup, ScimGroup.pk == ScimGroupMember.group_pk)
-            .where(ScimGroup.org_id == org_id, ScimGroupMember.member_pk.in_(batch))
-            .order_by(ScimGroup.pk)
-        )
+        rows = session.execute(_GROUPS_OF_USERS, {"org_id": org_id, "pks": list(batch)})
         for member_pk, group_id, display_name in rows:
             result.setdefault(member_pk, []).append((group_id, display_name))
     return result

@@ -13,13 +13,15 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kinabase.base import utcnow
 from kinabase.database import batches
+from kinabase.names import fold_case
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import InvalidValue, NotFound
+from scim_server.protocol.filter_ast import CompareOp, Comparison
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.references import attach_manager, detach_manager
 from scim_server.store.filter_targets import user_target
@@ -81,14 +83,19 @@ def require_users(session: Session, org_id: int, ids: Collection[str]) -> dict[s
     return found
 
 
+# Built once (every request on /Users/{id} runs one): no construction or cache-key work.
+_BY_ID = _with_manager().where(
+    ScimUser.org_id == bindparam("org_id"), ScimUser.id == bindparam("id")
+)
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update(of=ScimUser)
+
+
 def get_user(
     session: Session, org_id: int, user_id: str, *, for_update: bool = False
 ) -> StoredUser:
     """The organisation's user with this id, or 404; `for_update` locks the row for a write."""
-    statement = _with_manager().where(ScimUser.org_id == org_id, ScimUser.id == user_id)
-    if for_update:
-        statement = statement.with_for_update(of=ScimUser)
-    row = session.execute(statement).first()
+    statement = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+    row = session.execute(statement, {"org_id": org_id, "id": user_id}).first()
     if row is None:
         raise NotFound(f"User {user_id} not found.")
     return _stored(row)
@@ -161,6 +168,12 @@ def query_users(
     ordered by creation, so pages are stable. The count is a second query only when the page
     cannot tell it (Entra's lookups by userName need just one).
     """
+    user_name = _user_name_lookup(query)
+    if user_name is not None:  # Entra's match before each create: one prebuilt statement
+        found = session.execute(
+            _BY_USER_NAME, {"org_id": org_id, "folded": fold_case(user_name)}
+        ).first()
+        return (0, []) if found is None else (1, [_stored(found)])
     condition, order = where_and_order(
         ScimUser.org_id == org_id, ScimUser.pk, user_target(), query, dialect_name
     )
@@ -179,6 +192,31 @@ def query_users(
         else []
     )
     return count_matches(session, ScimUser, condition, query, len(page)), page
+
+
+# The compiled form of `userName eq "..."` (filters._compare_folded: the stored fold_case key,
+# unique per organisation), built once.
+_BY_USER_NAME = _with_manager().where(
+    ScimUser.org_id == bindparam("org_id"), ScimUser.user_name_folded == bindparam("folded")
+)
+
+
+def _user_name_lookup(query: ListQuery) -> str | None:
+    """The userName of a query that is exactly Entra's lookup `userName eq "..."` (first page,
+    unsorted, room for the one match), else None."""
+    condition = query.filter
+    if (
+        isinstance(condition, Comparison)
+        and condition.op is CompareOp.EQ
+        and condition.path.sub_attribute is None
+        and condition.path.attribute is load_registry().user.attribute("userName")
+        and isinstance(condition.value, str)
+        and query.sort_by is None
+        and query.offset == 0
+        and query.count > 0
+    ):
+        return condition.value
+    return None
 
 
 def iter_users(session: Session, org_id: int, page_size: int = 500) -> Iterator[StoredUser]:
