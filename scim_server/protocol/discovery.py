@@ -104,16 +104,24 @@ def resource_type_documents() -> list[dict[str, Any]]:
 
 
 def service_provider_config(
-    max_results: int, *, bulk_max_operations: int, bulk_max_payload_size: int
+    max_results: int,
+    *,
+    bulk_max_operations: int,
+    bulk_max_payload_size: int,
+    cursor_timeout: int,
 ) -> dict[str, Any]:
     """The body of /ServiceProviderConfig (RFC 7643 §5) with the configured limits substituted.
 
-    `max_results` is the maximum page size, the same number `ListQuery` clamps `count` to; the
-    bulk limits are those /Bulk enforces (RFC 7644 §3.7.4). What the document promises is what
-    the endpoints do.
+    `max_results` is the maximum page size, the same number `ListQuery` clamps `count` to, and
+    the page size when there is no `count` (`pagination`, RFC 9865 §4); the bulk limits are
+    those /Bulk enforces (RFC 7644 §3.7.4); `cursor_timeout` is how long a cursor is valid.
+    What the document promises is what the endpoints do.
     """
     document: dict[str, Any] = copy.deepcopy(_documents()["service_provider_config"])
     document["filter"]["maxResults"] = max_results
+    document["pagination"].update(
+        defaultPageSize=max_results, maxPageSize=max_results, cursorTimeout=cursor_timeout
+    )
     document["bulk"] = {
         "supported": True,
         "maxOperations": bulk_max_operations,

@@ -30,6 +30,7 @@ def get_service_provider_config() -> Response:
         settings.scim_max_page_size,
         bulk_max_operations=settings.scim_bulk_max_operations,
         bulk_max_payload_size=bulk_payload_limit(settings),
+        cursor_timeout=settings.scim_cursor_timeout_seconds,
     )
     document["meta"] = {
         "resourceType": "ServiceProviderConfig",
