@@ -86,6 +86,7 @@ def _documents() -> dict[str, Any]:
         "schemas": [_load(f) for f in (*SCHEMA_FILES, *SERVICE_SCHEMA_FILES)],
         "resource_types": _load("resource-types.json"),
         "service_provider_config": _load("service-provider-config.json"),
+        "common": _load(COMMON_FILE),
     }
 
 
@@ -96,6 +97,11 @@ def schema_documents() -> list[dict[str, Any]]:
     Schema, which RFC 7643 §8.7.2 represents alongside them.
     """
     return copy.deepcopy(_documents()["schemas"])
+
+
+def common_document() -> dict[str, Any]:
+    """The common attributes of every resource (`id`, `externalId`, `meta`, `schemas`)."""
+    return copy.deepcopy(_documents()["common"])
 
 
 def resource_type_documents() -> list[dict[str, Any]]:
