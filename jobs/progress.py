@@ -172,3 +172,20 @@ def queued_jobs(session: Session) -> Iterable[int]:
     return list(
         session.scalars(select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id))
     )
+
+
+def queue_depth(session: Session, kinds: Iterable[str]) -> list[tuple[tuple[str, str], float]]:
+    """Jobs waiting (queued) and running, by kind and status, with a zero for each of `kinds`
+    that has none: one GROUP BY over the (status, heartbeat) index."""
+    counts = {(kind, status.value): 0.0 for kind in kinds for status in _WAITING_OR_RUNNING}
+    rows = session.execute(
+        select(Job.kind, Job.status, func.count())
+        .where(Job.status.in_(_WAITING_OR_RUNNING))
+        .group_by(Job.kind, Job.status)
+    )
+    for kind, status, count in rows:
+        counts[kind, JobStatus(status).value] = float(count)
+    return sorted(counts.items())
+
+
+_WAITING_OR_RUNNING = (JobStatus.QUEUED, JobStatus.RUNNING)
