@@ -9,7 +9,7 @@ job says "running" forever.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from jobs.models import Job, JobItem, JobStatus
 from kinabase.base import utcnow
+from kinabase.database import batches
 from kinabase.errors import NotFound
 
 MAX_ATTEMPTS = 3
@@ -124,6 +125,18 @@ def record_items(session: Session, job_id: int, outcomes: Sequence[ItemOutcome])
 def done_keys(session: Session, job_id: int) -> set[str]:
     """The keys of the items the job has done (a resumed job skips them)."""
     return set(session.scalars(select(JobItem.key).where(JobItem.job_id == job_id)))
+
+
+def recorded_keys(session: Session, job_id: int, keys: Collection[str]) -> set[str]:
+    """Those of `keys` the job has recorded an item for (one query per BATCH_SIZE keys)."""
+    found: set[str] = set()
+    for batch in batches(keys):
+        found.update(
+            session.scalars(
+                select(JobItem.key).where(JobItem.job_id == job_id, JobItem.key.in_(batch))
+            )
+        )
+    return found
 
 
 def finish(session: Session, job_id: int, error: str | None = None) -> None:

@@ -2,11 +2,11 @@
 OpenAPI description, over HTTP to `kinabase-m365 serve` on each engine.
 
 schemathesis reads `/scim/v2/openapi.json` from the running service (with the CLI's bearer
-token), generates requests for every operation from it (bodies, query parameters, ids) and
-checks each answer: never a 5xx, a status the description lists, the content type it lists, and
+token), generates requests for every operation from it (bodies, query parameters, ids), both
+valid ones and ones that break the description (negative mode), and checks each answer: never a 5xx, a status the description lists, the content type it lists, and
 a body that validates against the published schema. The server must log no traceback.
 
-Bounded: `FUZZ_EXAMPLES` examples per operation (default 10), no shrinking, and a time budget
+Bounded: `FUZZ_EXAMPLES` examples per operation and mode (default 10), no shrinking, and a time budget
 (`FUZZ_SECONDS`, default 40) after which the remaining operations run only their first example.
 Generation is derandomized, so CI runs the same requests each time; a deeper run locally is
 `FUZZ_EXAMPLES=200 FUZZ_SECONDS=600 pytest tests/conformance/test_openapi_fuzz.py`.
@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -72,9 +73,13 @@ def test_no_server_error_and_no_answer_outside_the_published_schema(
     failures: list[str] = []
     statuses: Counter[int] = Counter()
     operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
+    runs = [
+        (result.ok(), mode)
+        for result in schema.get_all_operations()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ]
+    for operation, mode in runs:
+        operations += mode is GenerationMode.POSITIVE
         examples = EXAMPLES if time.monotonic() < deadline else 1
 
         @settings(
@@ -85,7 +90,7 @@ def test_no_server_error_and_no_answer_outside_the_published_schema(
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         def exchange(case: schemathesis.Case) -> None:
             response = case.call(headers=auth, timeout=30)
             statuses[response.status_code] += 1
@@ -94,7 +99,7 @@ def test_no_server_error_and_no_answer_outside_the_published_schema(
         try:
             exchange()
         except Exception as failure:  # every failure is reported below, together
-            failures.append(f"{operation.label}: {failure}")
+            failures.append(f"{operation.label} ({mode.value}): {failure}")
     print(f"fuzzed in {time.monotonic() - deadline + SECONDS:.1f} s")
     print(f"{operations} operations, answers by status: {dict(sorted(statuses.items()))}")
     assert operations >= 20, "the description lists every operation"
