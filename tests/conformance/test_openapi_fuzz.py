@@ -3,13 +3,14 @@ OpenAPI description, over HTTP to `kinabase-m365 serve` on each engine.
 
 schemathesis reads `/scim/v2/openapi.json` from the running service (with the CLI's bearer
 token), generates requests for every operation from it (bodies, query parameters, ids), both
-valid ones and ones that break the description (negative mode), and checks each answer: never a 5xx, a status the description lists, the content type it lists, and
-a body that validates against the published schema. The server must log no traceback.
+valid ones and ones that break the description (negative mode), and checks each answer: never
+a 5xx, a status the description lists, the content type it lists, and a body that validates
+against the published schema. The server must log no traceback.
 
-Bounded: `FUZZ_EXAMPLES` examples per operation and mode (default 10), no shrinking, and a time budget
-(`FUZZ_SECONDS`, default 40) after which the remaining operations run only their first example.
-Generation is derandomized, so CI runs the same requests each time; a deeper run locally is
-`FUZZ_EXAMPLES=200 FUZZ_SECONDS=600 pytest tests/conformance/test_openapi_fuzz.py`.
+Bounded: `FUZZ_EXAMPLES` examples per operation and mode (default 10), no shrinking, and a
+time budget (`FUZZ_SECONDS`, default 40) after which the remaining operations run only their
+first example. Generation is derandomized, so CI runs the same requests each time; a deeper
+run locally is `FUZZ_EXAMPLES=200 FUZZ_SECONDS=600 pytest tests/conformance/test_openapi_fuzz.py`.
 """
 
 from __future__ import annotations
@@ -52,9 +53,7 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     going as fast as it can); stopped, and the database emptied, after."""
     workdir = tmp_path_factory.mktemp("fuzzed")
     try:
-        with serve_as_the_readme_says(
-            database_url, workdir, {"SCIM_RATE_LIMIT": "off"}
-        ) as service:
+        with serve_as_the_readme_says(database_url, workdir, {"SCIM_RATE_LIMIT": "off"}) as service:
             yield service
     finally:
         engine = make_engine(database_url)
