@@ -131,7 +131,7 @@ def run_import(run: JobRun) -> None:
         with run.transaction() as session:
             not_found = [ItemOutcome(w, w, "failed", "not in the directory") for w in missing]
             run.record(session, not_found)
-    late_managers: set[str] = set()
+    late_managers = 0
     for pairs in _batches_of_pairs(targets()):
         todo = [(user, choice) for user, choice in pairs if not run.already_done(user.id)]
         photos = _photos(tenant, [user for user, _ in todo])
@@ -149,10 +149,10 @@ def run_import(run: JobRun) -> None:
                 outcome = _each(session, user, write)
                 outcomes.append(outcome)
                 if outcome.manager_missing:
-                    late_managers.add(user.id)
+                    late_managers += 1
             run.record(session, [_item(outcome) for outcome in outcomes])
     if late_managers:
-        _link_managers(run, targets, late_managers)
+        _link_managers(run, targets)
     _pull_rule_groups(run, tenant)
 
 
@@ -362,15 +362,21 @@ def find_group(tenant: str, wanted: str) -> GraphGroup:
     raise UnknownGroup(f"no security group {wanted!r} in the directory")
 
 
-def _link_managers(
-    run: JobRun,
-    targets: Callable[[], Iterator[tuple[GraphUser, Choice]]],
-    reports: set[str],
-) -> None:
-    """Users whose manager came later in the import: write them again, now that it exists."""
+def _link_managers(run: JobRun, targets: Callable[[], Iterator[tuple[GraphUser, Choice]]]) -> None:
+    """Users whose manager came later in the import: write them again, now that it exists.
+
+    They are found again in the store (a directory manager, no stored one), not remembered:
+    the worker holds nothing per user.
+    """
     run.step("linking managers")
     for batch in _batches_of_pairs(targets()):
-        again = [user for user, _ in batch if user.id in reports]
+        with _reading(run) as session:
+            found = matches(session, run.org_id, [user for user, _ in batch if user.manager_id])
+        again = [
+            user
+            for user, _ in batch
+            if user.id in found and found[user.id].stored.manager_id is None
+        ]
         if not again:
             continue
         with run.transaction() as session:
