@@ -37,7 +37,8 @@ def big(engine: Engine, client: FlaskClient) -> Provisioned:
             user["title"] = TITLES[n % len(TITLES)]
         assert org.scim.post("/Users", user).status_code == 201
     other = provision_organisation(engine, client, seats=5)
-    assert other.scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "stranger"}).status_code
+    stranger = {"schemas": [USER_SCHEMA], "userName": "stranger"}
+    assert other.scim.post("/Users", stranger).status_code == 201
     return org
 
 
