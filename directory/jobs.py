@@ -10,8 +10,11 @@ directory user's outcome recorded with the work it describes.
   rules name are pulled.
 - **Sync** updates the users Kinabase already has (name, job title, department, manager, photo,
   status) and adds no one; users disabled in Microsoft 365 are deactivated, and users it no
-  longer has (Graph answers 404 for their object id) are reported and deactivated. Then the
-  rules' groups are pulled, which gives and takes back group-based roles.
+  longer has are reported and deactivated. It reads Graph's user delta: with the link the last
+  sync stored (`directory.delta_links`), only the users added, changed or removed since; without
+  one, or when Graph answers 410 for it, a first round of every user, after which linked users
+  it did not list (and Graph answers 404 for) count as deleted. Then the rules' groups are
+  pulled, which gives and takes back group-based roles.
 
 Running an import again creates nothing twice: every user is matched first. A job resumed after
 its worker died skips the users it recorded.
@@ -19,6 +22,7 @@ its worker died skips the users it recorded.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,8 +31,10 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from directory.delta_links import store_delta_link, stored_delta_link
 from directory.errors import UnknownGroup
 from directory.operations import (
+    BATCH,
     Choice,
     UserOutcome,
     check_choice,
@@ -42,8 +48,8 @@ from directory.operations import (
     write_user,
 )
 from graph import directory as graph_directory
-from graph.directory import GraphGroup, GraphUser
-from graph.errors import MicrosoftError, TokenRefused
+from graph.directory import GraphGroup, GraphUser, RemovedUser
+from graph.errors import DeltaExpired, MicrosoftError, TokenRefused
 from jobs.models import Job
 from jobs.progress import ItemOutcome, create_job
 from jobs.runner import Handler, JobRun
@@ -125,7 +131,7 @@ def run_import(run: JobRun) -> None:
         with run.transaction() as session:
             not_found = [ItemOutcome(w, w, "failed", "not in the directory") for w in missing]
             run.record(session, not_found)
-    late_managers: set[str] = set()
+    late_managers = 0
     for pairs in _batches_of_pairs(targets()):
         todo = [(user, choice) for user, choice in pairs if not run.already_done(user.id)]
         photos = _photos(tenant, [user for user, _ in todo])
@@ -143,66 +149,135 @@ def run_import(run: JobRun) -> None:
                 outcome = _each(session, user, write)
                 outcomes.append(outcome)
                 if outcome.manager_missing:
-                    late_managers.add(user.id)
+                    late_managers += 1
             run.record(session, [_item(outcome) for outcome in outcomes])
     if late_managers:
-        _link_managers(run, targets, late_managers)
+        _link_managers(run, targets)
     _pull_rule_groups(run, tenant)
 
 
 def run_sync(run: JobRun) -> None:
-    """The sync job's handler."""
+    """The sync job's handler: the changes since the last sync when there is a delta link,
+    else (or when Graph forgot it) the whole directory; then the rules' groups."""
     with _reading(run) as session:
         tenant = tenant_of(session, run.org_id)
         total = count_linked_users(session, run.org_id)
-    run.step("updating the users Kinabase has", total=total)
-    seen: set[str] = set()
-    for batch in in_batches(graph_directory.iter_users(tenant)):
-        seen.update(user.id.lower() for user in batch)
-        with _reading(run) as session:
-            found = matches(session, run.org_id, batch)
-        linked = [
-            user
-            for user in batch
-            if user.id in found
-            and found[user.id].kinabase_user_id is not None
-            and not run.already_done(user.id)
-        ]
-        photos = _photos(tenant, linked)
-        with run.transaction() as session:
-            outcomes = [
-                _each(
-                    session,
-                    user,
-                    partial(
-                        write_user,
-                        org_id=run.org_id,
-                        user=user,
-                        create=False,
-                        photo=photos[user.id],
-                    ),
-                )
-                for user in linked
-            ]
-            run.record(session, [_item(outcome) for outcome in outcomes])
+        link = stored_delta_link(session, run.org_id, tenant)
+    next_link: str | None = None
+    if link is not None:
+        run.step("updating the users changed in Microsoft 365 since the last sync", total=total)
+        try:
+            next_link = _sync_changes(run, tenant, link)
+        except DeltaExpired:
+            log.info("org %s: Graph no longer knows the delta link; reading everyone", run.org_id)
+    if next_link is None:
+        run.step("updating the users Kinabase has", total=total)
+        next_link = _sync_everyone(run, tenant)
+    with run.transaction() as session:
+        store_delta_link(session, run.org_id, tenant, next_link)
+    _pull_rule_groups(run, tenant)
+
+
+def _sync_changes(run: JobRun, tenant: str, link: str) -> str:
+    """Write the changes of the delta round after `link`; the round's next link."""
+    changes = graph_directory.DeltaRound(tenant, link)
+    iterator = iter(changes)
+    while batch := list(itertools.islice(iterator, BATCH)):
+        _update_linked(run, tenant, [c for c in batch if isinstance(c, GraphUser)])
+        removed = [c.id for c in batch if isinstance(c, RemovedUser)]
+        if removed:
+            _deactivate_removed(run, removed)
+    assert changes.delta_link is not None  # noqa: S101 - set once the round is read
+    return changes.delta_link
+
+
+def _sync_everyone(run: JobRun, tenant: str) -> str:
+    """A first delta round (every user): write the linked ones, then deactivate the linked
+    users it did not list and Graph answers 404 for; the round's link.
+
+    Each linked user the round lists gets an item of the job, whatever its outcome, so "not
+    listed" is "no item": read from `job_items` page by page, not kept in memory.
+    """
+    everyone = graph_directory.DeltaRound(tenant, None)
+    iterator = iter(everyone)
+    while batch := list(itertools.islice(iterator, BATCH)):
+        _update_linked(run, tenant, [c for c in batch if isinstance(c, GraphUser)])
+    assert everyone.delta_link is not None  # noqa: S101 - set once the round is read
 
     run.step("looking for users deleted from Microsoft 365")
     with _reading(run) as session:
-        missing = [
-            (object_id, scim_id)
-            for object_id, scim_id, _ in linked_directory_users(session, run.org_id)
-            if object_id not in seen and not run.already_done(object_id)
+        linked = linked_directory_users(session, run.org_id)
+        while page := list(itertools.islice(linked, BATCH)):
+            listed = run.recorded([object_id for object_id, _, _ in page])
+            for object_id, scim_id, _ in page:
+                if object_id in listed or graph_directory.get_user(tenant, object_id):
+                    continue  # listed, or created after the listing began
+                with run.transaction() as writing:
+                    deactivate = partial(
+                        deactivate_deleted, org_id=run.org_id, object_id=object_id, scim_id=scim_id
+                    )
+                    outcome = _each_id(writing, object_id, deactivate)
+                    run.record(writing, [_item(outcome)])
+    return everyone.delta_link
+
+
+def _update_linked(run: JobRun, tenant: str, batch: Sequence[GraphUser]) -> None:
+    """Update the Kinabase users that these directory users stand for (adding no one)."""
+    if not batch:
+        return
+    with _reading(run) as session:
+        found = matches(session, run.org_id, batch)
+    linked = [
+        user
+        for user in batch
+        if user.id in found
+        and found[user.id].kinabase_user_id is not None
+        and not run.already_done(user.id)
+    ]
+    if not linked:
+        return
+    photos = _photos(tenant, linked)
+    with run.transaction() as session:
+        outcomes = [
+            _each(
+                session,
+                user,
+                partial(
+                    write_user,
+                    org_id=run.org_id,
+                    user=user,
+                    create=False,
+                    photo=photos[user.id],
+                ),
+            )
+            for user in linked
         ]
-    for object_id, scim_id in missing:
-        if graph_directory.get_user(tenant, object_id) is not None:
-            continue  # created after the listing began
+        run.record(session, [_item(outcome) for outcome in outcomes])
+
+
+def _deactivate_removed(run: JobRun, object_ids: Sequence[str]) -> None:
+    """Deactivate the active Kinabase users of directory users a delta round reports removed."""
+    with _reading(run) as session:
+        found = match_directory_users(
+            session, run.org_id, [DirectoryKey(i, "") for i in object_ids]
+        )
+    for object_id in object_ids:
+        match = found.get(object_id)
+        if (
+            match is None
+            or match.kinabase_status is not UserStatus.ACTIVE
+            or run.already_done(object_id)
+        ):
+            continue
         with run.transaction() as session:
             deactivate = partial(
-                deactivate_deleted, org_id=run.org_id, object_id=object_id, scim_id=scim_id
+                deactivate_deleted,
+                org_id=run.org_id,
+                object_id=object_id,
+                scim_id=match.stored.row.id,
             )
             outcome = _each_id(session, object_id, deactivate)
             run.record(session, [_item(outcome)])
-    _pull_rule_groups(run, tenant)
 
 
 def _explained(handler: Handler) -> Handler:
@@ -287,15 +362,21 @@ def find_group(tenant: str, wanted: str) -> GraphGroup:
     raise UnknownGroup(f"no security group {wanted!r} in the directory")
 
 
-def _link_managers(
-    run: JobRun,
-    targets: Callable[[], Iterator[tuple[GraphUser, Choice]]],
-    reports: set[str],
-) -> None:
-    """Users whose manager came later in the import: write them again, now that it exists."""
+def _link_managers(run: JobRun, targets: Callable[[], Iterator[tuple[GraphUser, Choice]]]) -> None:
+    """Users whose manager came later in the import: write them again, now that it exists.
+
+    They are found again in the store (a directory manager, no stored one), not remembered:
+    the worker holds nothing per user.
+    """
     run.step("linking managers")
     for batch in _batches_of_pairs(targets()):
-        again = [user for user, _ in batch if user.id in reports]
+        with _reading(run) as session:
+            found = matches(session, run.org_id, [user for user, _ in batch if user.manager_id])
+        again = [
+            user
+            for user, _ in batch
+            if user.id in found and found[user.id].stored.manager_id is None
+        ]
         if not again:
             continue
         with run.transaction() as session:

@@ -152,29 +152,46 @@ def user_photo(tenant_id: str, user_id: str) -> bytes | None:
         return None
 
 
+class DeltaRound:
+    """One delta round read lazily: iterating it yields each change (a whole `GraphUser`, or a
+    `RemovedUser`) page by page, so a first round of a large directory is never held at once;
+    `delta_link` is set once every page is read. A first round (`delta_link` None) reports
+    every user; a later one the users added, changed or removed since the round that gave the
+    link. Iterating raises DeltaExpired when Graph no longer knows the link (410): start again
+    with None then."""
+
+    def __init__(self, tenant_id: str, delta_link: str | None) -> None:
+        self.tenant_id = tenant_id
+        self.first_round = delta_link is None
+        self._link = delta_link
+        self.delta_link: str | None = None
+
+    def __iter__(self) -> Iterator[GraphUser | RemovedUser]:
+        if self._link is None:
+            pages = iter_pages(
+                self.tenant_id,
+                graph_url("/users/delta"),
+                {"$select": f"{USER_SELECT},manager", "$top": PAGE_SIZE},
+                permission=USERS_PERMISSION,
+            )
+        else:  # the link carries the selection; $select may not be sent again
+            pages = iter_pages(self.tenant_id, self._link, permission=USERS_PERMISSION)
+        next_delta_link: str | None = None
+        for page in pages:
+            for value in page.get("value", []):
+                yield _delta_change(self.tenant_id, value, first_round=self.first_round)
+            next_delta_link = page.get("@odata.deltaLink", next_delta_link)
+        if not isinstance(next_delta_link, str):
+            raise GraphUnavailable("Microsoft Graph ended a delta round without @odata.deltaLink")
+        self.delta_link = next_delta_link
+
+
 def users_delta(tenant_id: str, delta_link: str | None) -> DeltaPage:
-    """One delta round: every user on the first (`delta_link` None), then the users added,
-    changed or removed since the round that gave `delta_link`. Raises DeltaExpired when Graph
-    no longer knows the link; start again with None then."""
-    first_round = delta_link is None
-    if delta_link is None:
-        pages = iter_pages(
-            tenant_id,
-            graph_url("/users/delta"),
-            {"$select": f"{USER_SELECT},manager", "$top": PAGE_SIZE},
-            permission=USERS_PERMISSION,
-        )
-    else:  # the link carries the selection; $select may not be sent again
-        pages = iter_pages(tenant_id, delta_link, permission=USERS_PERMISSION)
-    changes: list[GraphUser | RemovedUser] = []
-    next_delta_link: str | None = None
-    for page in pages:
-        for value in page.get("value", []):
-            changes.append(_delta_change(tenant_id, value, first_round=first_round))
-        next_delta_link = page.get("@odata.deltaLink", next_delta_link)
-    if not isinstance(next_delta_link, str):
-        raise GraphUnavailable("Microsoft Graph ended a delta round without @odata.deltaLink")
-    return DeltaPage(changes, next_delta_link)
+    """One delta round, all of it (`DeltaRound` reads the same lazily)."""
+    round_ = DeltaRound(tenant_id, delta_link)
+    changes = list(round_)
+    assert round_.delta_link is not None  # noqa: S101 - set once the round is read
+    return DeltaPage(changes, round_.delta_link)
 
 
 def graph_user(value: dict[str, Any], manager_id: str | None = None) -> GraphUser:

@@ -9,7 +9,7 @@ job says "running" forever.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from jobs.models import Job, JobItem, JobStatus
 from kinabase.base import utcnow
+from kinabase.database import batches
 from kinabase.errors import NotFound
 
 MAX_ATTEMPTS = 3
@@ -126,6 +127,18 @@ def done_keys(session: Session, job_id: int) -> set[str]:
     return set(session.scalars(select(JobItem.key).where(JobItem.job_id == job_id)))
 
 
+def recorded_keys(session: Session, job_id: int, keys: Collection[str]) -> set[str]:
+    """Those of `keys` the job has recorded an item for (one query per BATCH_SIZE keys)."""
+    found: set[str] = set()
+    for batch in batches(keys):
+        found.update(
+            session.scalars(
+                select(JobItem.key).where(JobItem.job_id == job_id, JobItem.key.in_(batch))
+            )
+        )
+    return found
+
+
 def finish(session: Session, job_id: int, error: str | None = None) -> None:
     """The job ended: succeeded, or failed with the reason."""
     session.execute(
@@ -172,3 +185,20 @@ def queued_jobs(session: Session) -> Iterable[int]:
     return list(
         session.scalars(select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id))
     )
+
+
+def queue_depth(session: Session, kinds: Iterable[str]) -> list[tuple[tuple[str, str], float]]:
+    """Jobs waiting (queued) and running, by kind and status, with a zero for each of `kinds`
+    that has none: one GROUP BY over the (status, heartbeat) index."""
+    counts = {(kind, status.value): 0.0 for kind in kinds for status in _WAITING_OR_RUNNING}
+    rows = session.execute(
+        select(Job.kind, Job.status, func.count())
+        .where(Job.status.in_(_WAITING_OR_RUNNING))
+        .group_by(Job.kind, Job.status)
+    )
+    for kind, status, count in rows:
+        counts[kind, JobStatus(status).value] = float(count)
+    return sorted(counts.items())
+
+
+_WAITING_OR_RUNNING = (JobStatus.QUEUED, JobStatus.RUNNING)

@@ -19,9 +19,10 @@ from typing import Any
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
-from jobs.progress import queued_jobs, reap_stale
+from jobs.progress import queue_depth, queued_jobs, reap_stale
 from jobs.runner import Handler, ProgressListener, run_job
 from kinabase_m365.database import get_database
+from kinabase_m365.metrics import GaugeSamples, ScrapeGauge, add_scrape_gauge
 from kinabase_m365.runtime import current_settings
 from kinabase_m365.settings import Settings
 
@@ -102,9 +103,25 @@ class Jobs:
 
 
 def init_app(app: Flask, handlers: Mapping[str, Handler]) -> Jobs:
-    """Give the app its job handlers (the queue opens on first use)."""
+    """Give the app its job handlers (the queue opens on first use), and /metrics the queue's
+    depth (`kinabase_m365_jobs`)."""
     jobs = Jobs(app, dict(handlers))
     app.extensions[EXTENSION_KEY] = jobs
+    read_sessions = get_database(app).read_sessions
+
+    def depth() -> GaugeSamples:
+        with read_sessions() as session:
+            return queue_depth(session, jobs.handlers)
+
+    add_scrape_gauge(
+        app,
+        ScrapeGauge(
+            "kinabase_m365_jobs",
+            "Background jobs waiting (queued) or running, by kind, read at each scrape.",
+            ("kind", "status"),
+            depth,
+        ),
+    )
     return jobs
 
 

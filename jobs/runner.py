@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,7 @@ from jobs.progress import (
     done_keys,
     finish,
     record_items,
+    recorded_keys,
     set_step,
 )
 from kinabase_m365.database import Database
@@ -60,7 +61,13 @@ class JobRun:
             set_step(session, self.job_id, text, total)
 
     def already_done(self, key: str) -> bool:
-        """Whether a previous attempt of this job recorded this item (resume skips it)."""
+        """Whether a previous attempt of this job recorded this item (resume skips it).
+
+        Only the keys of earlier attempts are held (none for a job's first attempt); what this
+        attempt records is in `job_items`, not in memory, so a worker's memory does not grow
+        with the number of items. An item the source lists twice in one attempt is written
+        twice, which the writes make harmless, and recorded once (`record_items` merges).
+        """
         if self._done is None:
             with self.write_sessions() as session:
                 self._done = done_keys(session, self.job_id)
@@ -69,8 +76,11 @@ class JobRun:
     def record(self, session: Session, outcomes: Sequence[ItemOutcome]) -> None:
         """Record outcomes in the session of the work they describe."""
         record_items(session, self.job_id, outcomes)
-        if self._done is not None:
-            self._done.update(outcome.key for outcome in outcomes)
+
+    def recorded(self, keys: Collection[str]) -> set[str]:
+        """Those of `keys` that this job (any attempt) has recorded, read from `job_items`."""
+        with self.read_sessions() as session:
+            return recorded_keys(session, self.job_id, keys)
 
     def _tell(self) -> None:
         if self.listener is not None:

@@ -10,6 +10,9 @@
   the service turns into a 409, …), counted by an engine event whatever became of them.
 - `kinabase_m365_rate_limited_requests_total{scope}`: requests refused with 429 (`scim`,
   `oauth_token`).
+- `kinabase_m365_jobs{kind, status}`: background jobs waiting (`queued`) and `running`, by kind
+  (a gauge read from the database when /metrics is scraped: `add_scrape_gauge`, which the
+  wiring gives the jobs' reading; one indexed GROUP BY per scrape, whichever worker answers).
 
 Under gunicorn every worker is a process of its own: with PROMETHEUS_MULTIPROC_DIR set (as
 `kinabase-m365 serve` does) each writes its values to files there and any worker's /metrics adds
@@ -23,9 +26,11 @@ otherwise tell anyone which endpoints are used and how often.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import (
@@ -37,8 +42,11 @@ from prometheus_client import (
     multiprocess,
     values,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import SQLAlchemyError
 
 from kinabase_m365.settings import Environment, Settings
 
@@ -49,6 +57,40 @@ UNMATCHED = "unmatched"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 blueprint = Blueprint("metrics", __name__)
+log = logging.getLogger(__name__)
+
+# A gauge's samples: label values and the value of each series.
+GaugeSamples = Iterable[tuple[tuple[str, ...], float]]
+
+
+@dataclass(frozen=True)
+class ScrapeGauge:
+    """A gauge whose samples are read when /metrics is scraped (from the database, say), not
+    kept by any process: in multiprocess mode the one worker answering reads them once."""
+
+    name: str
+    documentation: str
+    labels: tuple[str, ...]
+    read: Callable[[], GaugeSamples]
+
+
+class _ScrapeCollector(Collector):
+    """Reads the scrape gauges at collection; a gauge whose database cannot be read is left
+    out of that scrape (the database errors counter already says why)."""
+
+    def __init__(self, gauges: list[ScrapeGauge]) -> None:
+        self.gauges = gauges
+
+    def collect(self) -> Iterator[Metric]:
+        for gauge in self.gauges:
+            family = GaugeMetricFamily(gauge.name, gauge.documentation, labels=gauge.labels)
+            try:
+                for labels, value in gauge.read():
+                    family.add_metric(labels, value)
+            except SQLAlchemyError as error:
+                log.warning("metric %s not read: %s", gauge.name, type(error).__name__)
+                continue
+            yield family
 
 
 @dataclass(frozen=True)
@@ -62,13 +104,16 @@ class Metrics:
     rate_limited: Counter
     token: str
     open_without_token: bool
+    scrape_gauges: list[ScrapeGauge] = field(default_factory=list)
 
     def exposition(self) -> bytes:
-        """The text format of every metric, added up over all workers in multiprocess mode."""
+        """The text format of every metric, added up over all workers in multiprocess mode,
+        and the scrape gauges read now."""
         registry = self.registry
         if registry is None:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            registry.register(_ScrapeCollector(self.scrape_gauges))
         return generate_latest(registry)
 
 
@@ -115,6 +160,8 @@ def init_app(app: Flask, settings: Settings, engine: Engine) -> Metrics:
         token=settings.metrics_token,
         open_without_token=Environment(settings.environment) is not Environment.PRODUCTION,
     )
+    if registry is not None:
+        registry.register(_ScrapeCollector(metrics.scrape_gauges))
     app.extensions[EXTENSION_KEY] = metrics
     app.before_request(_start_timer)
     app.after_request(_observe)
@@ -131,6 +178,13 @@ def init_app(app: Flask, settings: Settings, engine: Engine) -> Metrics:
 def _current() -> Metrics | None:
     found: Metrics | None = current_app.extensions.get(EXTENSION_KEY)
     return found
+
+
+def add_scrape_gauge(app: Flask, gauge: ScrapeGauge) -> None:
+    """Serve `gauge` at /metrics, read at each scrape (the wiring calls this for features)."""
+    metrics: Metrics | None = app.extensions.get(EXTENSION_KEY)
+    if metrics is not None:
+        metrics.scrape_gauges.append(gauge)
 
 
 def count_rate_limited(scope: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import directory.delta_links  # noqa: F401 - imported for its table
 import kinabase.collections
 import kinabase.files
 import kinabase.organisations

@@ -62,6 +62,7 @@ class Settings:
     scim_bulk_max_operations: int = 1000
     scim_bulk_max_payload_bytes: int = 1_048_576
     scim_max_request_bytes: int = 8 * 1024 * 1024
+    scim_cursor_timeout_seconds: int = 3600
     session_cookie_secure: bool = True
     microsoft_client_id: str = ""
     microsoft_client_secret: str = ""
@@ -139,6 +140,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "SCIM_BULK_MAX_OPERATIONS": "scim_bulk_max_operations",
     "SCIM_BULK_MAX_PAYLOAD_BYTES": "scim_bulk_max_payload_bytes",
     "SCIM_MAX_REQUEST_BYTES": "scim_max_request_bytes",
+    "SCIM_CURSOR_TIMEOUT_SECONDS": "scim_cursor_timeout_seconds",
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
     "MICROSOFT_CLIENT_ID": "microsoft_client_id",
     "MICROSOFT_CLIENT_SECRET": "microsoft_client_secret",
@@ -228,6 +230,7 @@ def _validated(settings: Settings) -> Settings:
         "session_max_days",
         "files_max_bytes",
         "job_stale_seconds",
+        "scim_cursor_timeout_seconds",
     ):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")

@@ -46,7 +46,9 @@ import schemas
 from scim_server.protocol import discovery
 
 registry = discovery.load_registry()
-config = discovery.service_provider_config(7, bulk_max_operations=1, bulk_max_payload_size=1)
+config = discovery.service_provider_config(
+    7, bulk_max_operations=1, bulk_max_payload_size=1, cursor_timeout=60
+)
 print(json.dumps({
     "schemas_package": schemas.__file__,
     "discovery_module": discovery.__file__,

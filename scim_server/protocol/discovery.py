@@ -86,6 +86,7 @@ def _documents() -> dict[str, Any]:
         "schemas": [_load(f) for f in (*SCHEMA_FILES, *SERVICE_SCHEMA_FILES)],
         "resource_types": _load("resource-types.json"),
         "service_provider_config": _load("service-provider-config.json"),
+        "common": _load(COMMON_FILE),
     }
 
 
@@ -98,22 +99,35 @@ def schema_documents() -> list[dict[str, Any]]:
     return copy.deepcopy(_documents()["schemas"])
 
 
+def common_document() -> dict[str, Any]:
+    """The common attributes of every resource (`id`, `externalId`, `meta`, `schemas`)."""
+    return copy.deepcopy(_documents()["common"])
+
+
 def resource_type_documents() -> list[dict[str, Any]]:
     """The bodies of /ResourceTypes (RFC 7643 §6), without `meta`."""
     return copy.deepcopy(_documents()["resource_types"])
 
 
 def service_provider_config(
-    max_results: int, *, bulk_max_operations: int, bulk_max_payload_size: int
+    max_results: int,
+    *,
+    bulk_max_operations: int,
+    bulk_max_payload_size: int,
+    cursor_timeout: int,
 ) -> dict[str, Any]:
     """The body of /ServiceProviderConfig (RFC 7643 §5) with the configured limits substituted.
 
-    `max_results` is the maximum page size, the same number `ListQuery` clamps `count` to; the
-    bulk limits are those /Bulk enforces (RFC 7644 §3.7.4). What the document promises is what
-    the endpoints do.
+    `max_results` is the maximum page size, the same number `ListQuery` clamps `count` to, and
+    the page size when there is no `count` (`pagination`, RFC 9865 §4); the bulk limits are
+    those /Bulk enforces (RFC 7644 §3.7.4); `cursor_timeout` is how long a cursor is valid.
+    What the document promises is what the endpoints do.
     """
     document: dict[str, Any] = copy.deepcopy(_documents()["service_provider_config"])
     document["filter"]["maxResults"] = max_results
+    document["pagination"].update(
+        defaultPageSize=max_results, maxPageSize=max_results, cursorTimeout=cursor_timeout
+    )
     document["bulk"] = {
         "supported": True,
         "maxOperations": bulk_max_operations,

@@ -92,6 +92,34 @@ class InvalidValue(ScimError):
     default_detail = "A required value was missing, or the value specified was not compatible."
 
 
+class InvalidCursor(ScimError):
+    """The cursor is not one this service issued for this query (RFC 9865 §2.2).
+
+    Forged, altered, another organisation's or another query's cursors all get this one
+    answer, worded alike, so that a refusal tells nothing about what exists.
+    """
+
+    scim_type = "invalidCursor"
+    default_detail = (
+        "The cursor is not valid for this query: send an empty cursor for the first page, then "
+        "the nextCursor or previousCursor of a previous answer with the same parameters."
+    )
+
+
+class ExpiredCursor(ScimError):
+    """The cursor was issued longer ago than `pagination.cursorTimeout` (RFC 9865 §2.2)."""
+
+    scim_type = "expiredCursor"
+    default_detail = "The cursor has expired: start again with an empty cursor."
+
+
+class InvalidCount(ScimError):
+    """`count` is not a positive integer in a cursor-paged query (RFC 9865 §2.2)."""
+
+    scim_type = "invalidCount"
+    default_detail = "count must be a positive integer when paging with a cursor."
+
+
 class InvalidVersion(ScimError):
     """The requested SCIM protocol version is not supported (RFC 7644 §3.13)."""
 

@@ -8,7 +8,11 @@
   0, and a count above the configured maximum page size is that maximum (which
   /ServiceProviderConfig advertises as `filter.maxResults`); a missing count is the maximum;
 * `sortBy` and `sortOrder` (§3.4.2.3): sortOrder defaults to ascending;
-* `attributes` / `excludedAttributes` (§3.4.2.5), as a `Projection`.
+* `attributes` / `excludedAttributes` (§3.4.2.5), as a `Projection`;
+* `cursor` (RFC 9865 §2): present, even empty, it asks for cursor paging, read by
+  `scim_server.protocol.cursors`. It cannot be combined with `startIndex`
+  (`invalidValue`), must hold only URI unreserved characters (`invalidCursor`), and makes
+  `count` a positive integer (`invalidCount` below 1; capped at the maximum page size).
 
 Parameter names are matched case-insensitively (clients differ in `startindex`/`startIndex`).
 A value that is not a number or is outside ±(2^31 - 1), an unknown sortBy attribute or sortOrder
@@ -19,12 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from scim_server.protocol.attribute_values import lookup
-from scim_server.protocol.errors import InvalidSyntax, InvalidValue
+from scim_server.protocol.errors import InvalidCount, InvalidCursor, InvalidSyntax, InvalidValue
 from scim_server.protocol.filter_ast import Filter
 from scim_server.protocol.filter_parser import parse_filter
 from scim_server.protocol.projection import Projection, parse_projection
@@ -34,6 +39,9 @@ SEARCH_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 # startIndex and count are 32-bit (RFC 7644 §3.4.2.4 gives no bound; both engines take these).
 MAX_QUERY_INTEGER = 2**31 - 1
 _MAX_DIGITS = 40
+# RFC 3986 §2.3 unreserved characters, which RFC 9865 §2 allows in a cursor; cursors this
+# service issues are far shorter than the bound.
+_CURSOR = re.compile(r"[A-Za-z0-9._~-]{0,1024}")
 
 
 class SortOrder(enum.StrEnum):
@@ -53,6 +61,8 @@ class ListQuery:
     sort_by: AttributePath | None = None
     sort_order: SortOrder = SortOrder.ASCENDING
     projection: Projection = field(default_factory=Projection)
+    # RFC 9865: None for index paging; "" for the first page of cursor paging, else the cursor.
+    cursor: str | None = None
 
     @property
     def offset(self) -> int:
@@ -84,10 +94,12 @@ def _query(params: Mapping[str, Any], schema: ResourceSchema, max_page_size: int
         raise InvalidValue("filter must be a string.")
     start_index = _integer(params, "startIndex")
     count = _integer(params, "count")
+    cursor = _cursor(params, start_index, count)
     return ListQuery(
         filter=parse_filter(filter_text, schema) if filter_text else None,
         start_index=max(start_index if start_index is not None else 1, 1),
         count=max_page_size if count is None else min(max(count, 0), max_page_size),
+        cursor=cursor,
         sort_by=_sort_by(lookup(params, "sortBy"), schema),
         sort_order=_sort_order(lookup(params, "sortOrder")),
         projection=parse_projection(
@@ -111,6 +123,19 @@ def _integer(params: Mapping[str, Any], name: str) -> int | None:
     if not -MAX_QUERY_INTEGER <= number <= MAX_QUERY_INTEGER:
         raise InvalidValue(f"{name} is out of range: at most {MAX_QUERY_INTEGER}.")
     return number
+
+
+def _cursor(params: Mapping[str, Any], start_index: int | None, count: int | None) -> str | None:
+    value = lookup(params, "cursor")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _CURSOR.fullmatch(value):
+        raise InvalidCursor()
+    if start_index is not None:
+        raise InvalidValue("startIndex and cursor cannot be used together: choose one paging.")
+    if count is not None and count < 1:
+        raise InvalidCount()
+    return value
 
 
 def _sort_by(value: Any, schema: ResourceSchema) -> AttributePath | None:

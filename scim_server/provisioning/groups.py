@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from scim_server.protocol.cursors import CursorPage, Position
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.etag import UNCONDITIONAL, Preconditions
 from scim_server.protocol.members import MemberDelta
@@ -52,6 +53,15 @@ def get_group(
 def query_groups(session: Session, org_id: int, query: ListQuery) -> tuple[int, list[ScimGroup]]:
     """The number of groups matching the query and one page of them (RFC 7644 §3.4.2)."""
     return store.query_groups(session, org_id, query, session.get_bind().dialect.name)
+
+
+def cursor_query_groups(
+    session: Session, org_id: int, query: ListQuery, position: Position | None
+) -> CursorPage[ScimGroup]:
+    """One page of the query after (or before) `position`, by keyset (RFC 9865)."""
+    return store.cursor_query_groups(
+        session, org_id, query, position, session.get_bind().dialect.name
+    )
 
 
 def resource_of(group: ScimGroup) -> dict[str, Any]:

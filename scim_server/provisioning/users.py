@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from scim_server.mapping import PendingUser
+from scim_server.protocol.cursors import CursorPage, Position
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.etag import UNCONDITIONAL, Preconditions
 from scim_server.protocol.patch import apply_patch
@@ -63,6 +64,15 @@ def get_user(
 def query_users(session: Session, org_id: int, query: ListQuery) -> tuple[int, list[StoredUser]]:
     """The number of users matching the query and one page of them (RFC 7644 §3.4.2)."""
     return store.query_users(session, org_id, query, session.get_bind().dialect.name)
+
+
+def cursor_query_users(
+    session: Session, org_id: int, query: ListQuery, position: Position | None
+) -> CursorPage[StoredUser]:
+    """One page of the query after (or before) `position`, by keyset (RFC 9865)."""
+    return store.cursor_query_users(
+        session, org_id, query, position, session.get_bind().dialect.name
+    )
 
 
 def groups_of_users(

@@ -20,6 +20,7 @@ from scim_server.protocol.discovery import (
 )
 from scim_server.protocol.errors import NotFound
 from scim_server.protocol.list_response import list_response
+from scim_server.protocol.openapi import openapi_document
 from scim_server.resources.http import base_url, scim_response
 
 
@@ -30,12 +31,21 @@ def get_service_provider_config() -> Response:
         settings.scim_max_page_size,
         bulk_max_operations=settings.scim_bulk_max_operations,
         bulk_max_payload_size=bulk_payload_limit(settings),
+        cursor_timeout=settings.scim_cursor_timeout_seconds,
     )
     document["meta"] = {
         "resourceType": "ServiceProviderConfig",
         "location": f"{base_url()}/ServiceProviderConfig",
     }
     return scim_response(document)
+
+
+def get_openapi() -> Response:
+    """GET /openapi.json: the OpenAPI description of /scim/v2, generated from the schema
+    documents (`protocol.openapi`)."""
+    response = scim_response(openapi_document(base_url()))
+    response.content_type = "application/json; charset=utf-8"
+    return response
 
 
 def _with_meta(document: dict[str, Any], resource_type: str, endpoint: str) -> dict[str, Any]:

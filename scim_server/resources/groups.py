@@ -8,7 +8,7 @@ small one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import Response, request
@@ -31,6 +31,7 @@ from scim_server.resources.context import (
     search_query,
     session_and_org,
 )
+from scim_server.resources.cursor_paging import cursor_page_body, requested_position
 from scim_server.resources.http import SCIM_MEDIA_TYPE, base_url, request_json, scim_response
 from scim_server.resources.rendering import location, meta, references, render
 
@@ -124,14 +125,23 @@ def get(group_id: str) -> Response:
 
 def _query(query: ListQuery) -> Response:
     session, org_id = session_and_org()
-    total, page = provisioning.query_groups(session, org_id, query)
     with_members = query.projection.includes(MEMBERS)
-    resources = [
-        _rendered(group, query.projection, _members(group) if with_members else None)
-        for group in page
-    ]
+
+    def rendered(page: Sequence[ProvisionedGroup]) -> list[dict[str, Any]]:
+        return [
+            _rendered(group, query.projection, _members(group) if with_members else None)
+            for group in page
+        ]
+
+    if query.cursor is not None:
+        position = requested_position(org_id, "Group", query)
+        keyset = provisioning.cursor_query_groups(session, org_id, query, position)
+        return scim_response(
+            cursor_page_body(org_id, "Group", query, keyset, rendered(keyset.items))
+        )
+    total, page = provisioning.query_groups(session, org_id, query)
     return scim_response(
-        list_response(resources, total_results=total, start_index=query.start_index)
+        list_response(rendered(page), total_results=total, start_index=query.start_index)
     )
 
 

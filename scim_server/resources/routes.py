@@ -90,6 +90,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/ResourceTypes/<type_id>", "GET", discovery.get_resource_type),
     ("/Schemas", "GET", discovery.list_schemas),
     ("/Schemas/<schema_id>", "GET", discovery.get_schema),
+    ("/openapi.json", "GET", discovery.get_openapi),
     ("/Users", "GET", users.query),
     ("/Users", "POST", users.create),
     ("/Users/.search", "POST", users.search),

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response
 
-from scim_server.protocol.errors import InvalidFilter
+from scim_server.protocol.errors import InvalidFilter, InvalidValue
 from scim_server.protocol.list_response import list_response
 from scim_server.protocol.query import ListQuery
 from scim_server.provisioning import groups as group_provisioning
@@ -45,6 +45,11 @@ def search_all() -> Response:
     session, org_id = session_and_org()
     base = user_query or group_query
     assert base is not None  # noqa: S101 - _queries returns at least one
+    if base.cursor is not None:
+        raise InvalidValue(
+            "Cursor paging is offered on /Users and /Groups (and their .search), "
+            "not across resource types."
+        )
     resources: list[dict[str, Any]] = []
     total = 0
     offset, wanted = base.offset, base.count

@@ -6,6 +6,8 @@ route table commits a write once its handler has rendered the answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Response
 
 from scim_server.protocol.discovery import load_registry
@@ -24,6 +26,7 @@ from scim_server.resources.context import (
     search_query,
     session_and_org,
 )
+from scim_server.resources.cursor_paging import cursor_page_body, requested_position
 from scim_server.resources.http import request_json, scim_response
 from scim_server.resources.rendering import location, meta, references, render
 
@@ -68,14 +71,23 @@ def get(user_id: str) -> Response:
 
 def _query(query: ListQuery) -> Response:
     session, org_id = session_and_org()
+
+    def rendered(page: Sequence[ProvisionedUser]) -> list[dict[str, object]]:
+        groups = (
+            provisioning.groups_of_users(session, org_id, page)
+            if query.projection.includes(GROUPS)
+            else {}
+        )
+        return [_rendered(s, query.projection, groups.get(s.row.pk)) for s in page]
+
+    if query.cursor is not None:
+        position = requested_position(org_id, "User", query)
+        keyset = provisioning.cursor_query_users(session, org_id, query, position)
+        return scim_response(
+            cursor_page_body(org_id, "User", query, keyset, rendered(keyset.items))
+        )
     total, page = provisioning.query_users(session, org_id, query)
-    groups = (
-        provisioning.groups_of_users(session, org_id, page)
-        if query.projection.includes(GROUPS)
-        else {}
-    )
-    resources = [_rendered(s, query.projection, groups.get(s.row.pk)) for s in page]
-    body = list_response(resources, total_results=total, start_index=query.start_index)
+    body = list_response(rendered(page), total_results=total, start_index=query.start_index)
     return scim_response(body)
 
 

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from kinabase.base import utcnow
 from kinabase.database import batches
 from scim_server.protocol.case_folding import fold_case
+from scim_server.protocol.cursors import CursorPage, Position
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import NotFound
 from scim_server.protocol.members import MemberDelta
 from scim_server.protocol.query import ListQuery
 from scim_server.store.filter_targets import group_target
 from scim_server.store.integrity import flush_unique
-from scim_server.store.paging import count_matches, where_and_order
+from scim_server.store.paging import count_matches, cursor_page, index_page, where_and_order
 from scim_server.store.tables import ScimGroup, ScimGroupMember, ScimUser, group_columns
 from scim_server.store.users import require_users
 
@@ -237,23 +238,34 @@ def query_groups(
     session: Session, org_id: int, query: ListQuery, dialect_name: str
 ) -> tuple[int, list[ScimGroup]]:
     """The total number of matching groups and one page of them (RFC 7644 §3.4.2)."""
-    condition, order = where_and_order(
+    condition, ordering = where_and_order(
         ScimGroup.org_id == org_id, ScimGroup.pk, group_target(), query, dialect_name
     )
     page = (
-        list(
-            session.scalars(
-                select(ScimGroup)
-                .where(*condition)
-                .order_by(*order)
-                .offset(query.offset)
-                .limit(query.count)
-            )
-        )
+        list(session.scalars(index_page(select(ScimGroup).where(*condition), ordering, query)))
         if query.count
         else []
     )
     return count_matches(session, ScimGroup, condition, query, len(page)), page
+
+
+def cursor_query_groups(
+    session: Session, org_id: int, query: ListQuery, position: Position | None, dialect_name: str
+) -> CursorPage[ScimGroup]:
+    """One keyset page of matching groups after (or before) `position` (RFC 9865)."""
+    condition, ordering = where_and_order(
+        ScimGroup.org_id == org_id, ScimGroup.pk, group_target(), query, dialect_name
+    )
+    return cursor_page(
+        session,
+        select(ScimGroup),
+        ScimGroup,
+        condition,
+        ordering,
+        query=query,
+        position=position,
+        item=lambda row: row[0],
+    )
 
 
 def _name_taken(document: Mapping[str, Any]) -> str:

@@ -150,6 +150,9 @@ Index(
 Index(
     "uq_scim_groups_org_display_name", ScimGroup.org_id, ScimGroup.display_name_folded, unique=True
 )
+# Unsorted cursor pages (RFC 9865) read an organisation's rows in key order from a position.
+Index("ix_scim_users_org_pk", ScimUser.org_id, ScimUser.pk)
+Index("ix_scim_groups_org_pk", ScimGroup.org_id, ScimGroup.pk)
 
 
 def _text(resource: Mapping[str, Any], schema: ResourceSchema, name: str) -> Any:

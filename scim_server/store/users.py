@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from kinabase.base import utcnow
 from kinabase.database import batches
 from kinabase.names import fold_case
+from scim_server.protocol.cursors import CursorPage, Position
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.errors import InvalidValue, NotFound
 from scim_server.protocol.filter_ast import CompareOp, Comparison
@@ -26,7 +27,7 @@ from scim_server.protocol.query import ListQuery
 from scim_server.protocol.references import attach_manager, detach_manager
 from scim_server.store.filter_targets import user_target
 from scim_server.store.integrity import flush_unique
-from scim_server.store.paging import count_matches, where_and_order
+from scim_server.store.paging import count_matches, cursor_page, index_page, where_and_order
 from scim_server.store.tables import ScimUser, ScimUserValue, user_columns, user_values
 
 _Manager = aliased(ScimUser, name="manager")
@@ -174,18 +175,14 @@ def query_users(
             _BY_USER_NAME, {"org_id": org_id, "folded": fold_case(user_name)}
         ).first()
         return (0, []) if found is None else (1, [_stored(found)])
-    condition, order = where_and_order(
+    condition, ordering = where_and_order(
         ScimUser.org_id == org_id, ScimUser.pk, user_target(), query, dialect_name
     )
     page = (
         [
             _stored(row)
             for row in session.execute(
-                _with_manager()
-                .where(*condition)
-                .order_by(*order)
-                .offset(query.offset)
-                .limit(query.count)
+                index_page(_with_manager().where(*condition), ordering, query)
             )
         ]
         if query.count
@@ -217,6 +214,25 @@ def _user_name_lookup(query: ListQuery) -> str | None:
     ):
         return condition.value
     return None
+
+
+def cursor_query_users(
+    session: Session, org_id: int, query: ListQuery, position: Position | None, dialect_name: str
+) -> CursorPage[StoredUser]:
+    """One keyset page of matching users after (or before) `position` (RFC 9865)."""
+    condition, ordering = where_and_order(
+        ScimUser.org_id == org_id, ScimUser.pk, user_target(), query, dialect_name
+    )
+    return cursor_page(
+        session,
+        _with_manager(),
+        ScimUser,
+        condition,
+        ordering,
+        query=query,
+        position=position,
+        item=_stored,
+    )
 
 
 def iter_users(session: Session, org_id: int, page_size: int = 500) -> Iterator[StoredUser]:

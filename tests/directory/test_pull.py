@@ -8,11 +8,12 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from directory.delta_links import store_delta_link, stored_delta_link
 from directory.errors import NotConnected, SeatShortfall
 from directory.jobs import start_import, start_sync
 from directory.listing import candidate_page
 from directory.operations import Choice
-from jobs.models import JobItem, JobStatus
+from jobs.models import Job, JobItem, JobStatus
 from jobs.progress import job_items
 from kinabase.colleagues import colleague_fields, colleague_record, linked_record_id
 from kinabase.collections import Record
@@ -343,3 +344,93 @@ def test_a_chosen_user_the_directory_lacks_is_a_failed_outcome_and_the_others_ar
         "nobody@contoso.test": ("failed", "not in the directory"),
         "gail@contoso.test": ("created", None),
     }
+
+
+def _sync(service: Flask, write: Session, org_id: int) -> Job:
+    job = start_sync(write, org_id)
+    write.commit()
+    done = run_job(service, job.id)
+    assert done.status is JobStatus.SUCCEEDED, done.error
+    return done
+
+
+def _delta_reads(microsoft: Cloud) -> list[str]:
+    return [r.url for r in microsoft.microsoft.requests_to("/v1.0/users/delta")]
+
+
+def test_sync_reads_only_the_changes_since_the_last_sync_with_the_delta_link(
+    service: Flask, microsoft: Cloud, orgs: Organisations, write: Session
+) -> None:
+    chosen = [
+        (u.user_principal_name, Choice()) for u in (microsoft.dana, microsoft.erin, microsoft.gail)
+    ]
+    assert (
+        run_job(service, import_job(write, orgs.acme, users=chosen)).status is JobStatus.SUCCEEDED
+    )
+    contoso = microsoft.contoso
+    first = _sync(service, write, orgs.acme)  # no link yet: every user, in a first delta round
+    first_round = _delta_reads(microsoft)
+    assert first_round and "$deltatoken" not in first_round[0]
+    write.expire_all()
+    link = stored_delta_link(write, orgs.acme, contoso.tenant_id)
+    assert link is not None and "$deltatoken" in link
+    assert outcomes(write, first.id) == {
+        u.user_principal_name: ("updated", None)
+        for u in (microsoft.dana, microsoft.erin, microsoft.gail)
+    }
+
+    # Update, add and remove in Microsoft 365; the next sync asks Graph for those alone.
+    contoso.update_user(microsoft.erin, job_title="Sales Lead")
+    hugo = contoso.add_user("hugo", "Hugo New")
+    contoso.remove_user(microsoft.gail)
+    contoso.update_user(microsoft.frank, job_title="Not in Kinabase")
+    reads_before = len(microsoft.microsoft.requests)
+    second = _sync(service, write, orgs.acme)
+
+    sent = microsoft.microsoft.requests[reads_before:]
+    delta = [r.url for r in sent if "/users/delta" in r.path]
+    assert delta[0] == link and all("token=" in url for url in delta), "no new first round"
+    assert not [r for r in sent if r.path == "/v1.0/users"], "no full listing"
+    assert outcomes(write, second.id) == {
+        "erin@contoso.test": ("updated", None),
+        "gail@contoso.test": ("deactivated", "deleted from Microsoft 365"),
+    }
+    users = kinabase_users(write, orgs.acme)
+    assert users["erin@contoso.test"].job_title == "Sales Lead"
+    assert users["gail.green@contoso.test"].status is UserStatus.DEACTIVATED
+    assert users["dana@contoso.test"].status is UserStatus.ACTIVE
+    assert hugo.user_principal_name not in users  # Sync adds no one
+    write.expire_all()
+    newer = stored_delta_link(write, orgs.acme, contoso.tenant_id)
+    assert newer is not None and newer != link
+
+    # Nothing changed: an empty round, nothing written.
+    third = _sync(service, write, orgs.acme)
+    assert outcomes(write, third.id) == {}
+
+
+def test_a_delta_link_graph_forgot_or_another_tenants_falls_back_to_reading_everyone(
+    service: Flask, microsoft: Cloud, orgs: Organisations, write: Session
+) -> None:
+    chosen = [(u.user_principal_name, Choice()) for u in (microsoft.dana, microsoft.gail)]
+    assert (
+        run_job(service, import_job(write, orgs.acme, users=chosen)).status is JobStatus.SUCCEEDED
+    )
+    forgotten = "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=forgotten"
+    store_delta_link(write, orgs.acme, microsoft.contoso.tenant_id, forgotten)
+    write.commit()
+    microsoft.contoso.update_user(microsoft.dana, job_title="Chief")
+    microsoft.contoso.remove_user(microsoft.gail)
+
+    done = _sync(service, write, orgs.acme)  # 410 for the link, then a first round
+
+    reads = _delta_reads(microsoft)
+    assert reads[0] == forgotten and "$deltatoken" not in reads[1]
+    assert outcomes(write, done.id) == {
+        "dana@contoso.test": ("updated", None),
+        "gail@contoso.test": ("deactivated", "deleted from Microsoft 365"),
+    }
+    write.expire_all()
+    assert stored_delta_link(write, orgs.acme, microsoft.contoso.tenant_id) not in (None, forgotten)
+    # A link of the tenant the organisation was connected to before is not used.
+    assert stored_delta_link(write, orgs.acme, microsoft.fabrikam.tenant_id) is None

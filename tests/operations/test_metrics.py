@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from jobs.progress import claim, create_job, finish
 from tests.conftest import provision_organisation
 from tests.operations.conftest import MakeApp
 from tests.scim_client import entra_user
@@ -62,3 +64,32 @@ def test_in_production_without_a_token_there_are_no_metrics(make_app: MakeApp) -
 
     assert client.get("/metrics").status_code == 404
     assert client.get("/healthz").status_code == 200
+
+
+def test_job_queue_depth_is_read_from_the_database_at_each_scrape(
+    make_app: MakeApp, engine: Engine, session: Session
+) -> None:
+    client = make_app().test_client()
+    acme = provision_organisation(engine, client)
+    depth = 'kinabase_m365_jobs{{kind="{}",status="{}"}}'
+    # Every kind has its series from the start, at zero.
+    for kind in ("directory.import", "directory.sync"):
+        for status in ("queued", "running"):
+            assert f"{depth.format(kind, status)} 0.0" in client.get("/metrics").get_data(
+                as_text=True
+            )
+
+    jobs = [create_job(session, acme.org_id, "directory.import", {}) for _ in range(3)]
+    create_job(session, acme.org_id, "directory.sync", {})
+    session.commit()
+    assert claim(session, jobs[0].id) and claim(session, jobs[1].id)
+    finish(session, jobs[1].id)
+    session.commit()
+
+    assert sample(client, depth.format("directory.import", "queued")) == 1.0
+    assert sample(client, depth.format("directory.import", "running")) == 1.0
+    assert sample(client, depth.format("directory.sync", "queued")) == 1.0
+    assert sample(client, depth.format("directory.sync", "running")) == 0.0
+    finish(session, jobs[0].id, error="stopped")
+    session.commit()
+    assert sample(client, depth.format("directory.import", "running")) == 0.0

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from sqlalchemy.orm import Session
 
+from jobs.progress import create_job
 from kinabase.database import make_engine
 from tests.conformance.served import ServedService, serve_as_the_readme_says
 from tests.conftest import empty_all_tables
@@ -127,6 +129,28 @@ def test_metrics_add_up_over_both_workers_and_redis_limits_are_shared(
     assert sample(exposition, "kinabase_m365_rate_limited_requests_total", scope="scim") == len(
         refused
     )
+
+
+def test_job_queue_depth_is_one_reading_whichever_worker_answers(
+    served: ServedService, database_url: str
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            for kind in ("directory.import", "directory.import", "directory.sync"):
+                create_job(session, served.org_id, kind, {})
+            session.commit()
+    finally:
+        engine.dispose()
+    for _ in range(4):
+        exposition = scrape(served)
+        assert (
+            sample(exposition, "kinabase_m365_jobs", kind="directory.import", status="queued") == 2
+        )
+        assert sample(exposition, "kinabase_m365_jobs", kind="directory.sync", status="queued") == 1
+        assert (
+            sample(exposition, "kinabase_m365_jobs", kind="directory.sync", status="running") == 0
+        )
 
 
 def test_metrics_need_the_token(served: ServedService) -> None:

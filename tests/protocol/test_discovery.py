@@ -39,7 +39,9 @@ def test_no_document_contains_null() -> None:
     documents = [
         *schema_documents(),
         *resource_type_documents(),
-        service_provider_config(50, bulk_max_operations=10, bulk_max_payload_size=1000),
+        service_provider_config(
+            50, bulk_max_operations=10, bulk_max_payload_size=1000, cursor_timeout=60
+        ),
     ]
     assert None not in _walk(documents), "Entra rejects null values in discovery documents"
 
@@ -74,7 +76,9 @@ def test_discovery_schemas_describe_the_served_documents() -> None:
     def names(schema_id: str) -> set[str]:
         return {a["name"] for a in by_id[schema_id]["attributes"]} | {"schemas", "meta"}
 
-    config = service_provider_config(50, bulk_max_operations=10, bulk_max_payload_size=1000)
+    config = service_provider_config(
+        50, bulk_max_operations=10, bulk_max_payload_size=1000, cursor_timeout=60
+    )
     assert set(config) <= names("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig")
     for document in resource_type_documents():
         assert set(document) <= names("urn:ietf:params:scim:schemas:core:2.0:ResourceType")
@@ -104,9 +108,17 @@ def test_resource_types_name_served_schemas() -> None:
 
 def test_service_provider_config_advertises_the_configured_limits() -> None:
     config = service_provider_config(
-        max_results=321, bulk_max_operations=7, bulk_max_payload_size=4096
+        max_results=321, bulk_max_operations=7, bulk_max_payload_size=4096, cursor_timeout=90
     )
     assert config["filter"] == {"supported": True, "maxResults": 321}
+    assert config["pagination"] == {
+        "cursor": True,
+        "index": True,
+        "defaultPaginationMethod": "index",
+        "defaultPageSize": 321,
+        "maxPageSize": 321,
+        "cursorTimeout": 90,
+    }
     assert config["patch"] == {"supported": True}
     assert config["bulk"] == {"supported": True, "maxOperations": 7, "maxPayloadSize": 4096}
     assert config["changePassword"] == {"supported": False}
@@ -114,9 +126,9 @@ def test_service_provider_config_advertises_the_configured_limits() -> None:
     assert config["etag"] == {"supported": True}
     assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken", "oauth2"]
     assert (
-        service_provider_config(max_results=10, bulk_max_operations=1, bulk_max_payload_size=1)[
-            "filter"
-        ]["maxResults"]
+        service_provider_config(
+            max_results=10, bulk_max_operations=1, bulk_max_payload_size=1, cursor_timeout=60
+        )["filter"]["maxResults"]
         == 10
     )
 
