@@ -7,6 +7,7 @@ from sqlalchemy import MetaData
 import kinabase.collections
 import kinabase.files
 import kinabase.organisations
+import kinabase.provisioning_activity
 import kinabase.provisioning_clients
 import kinabase.provisioning_tokens
 import kinabase.roles

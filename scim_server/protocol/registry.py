@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.schema import Attribute, Schema, custom_attribute
 
 # Entra's older engine sends this typo (a colon missing before "User") in `schemas`.
@@ -80,7 +81,10 @@ class ResourceSchema:
         Known schemas come back in their canonical spelling; a custom extension URN (one that
         ends with `:<resource type name>`) comes back as given.
         """
-        lowered = SCHEMA_ALIASES.get(urn.lower(), urn).lower()
+        alias = SCHEMA_ALIASES.get(urn.lower())
+        if alias is not None:
+            note(Leniency.SCHEMA_URI_TYPO)
+        lowered = (alias or urn).lower()
         for schema in (self.core, *self.extensions):
             if schema.id.lower() == lowered:
                 return schema.id
@@ -123,6 +127,8 @@ class ResourceSchema:
         attribute = self.top_level(path.name, path.uri)
         if attribute is None:
             return None
+        if path.uri is None and attribute.in_extension:
+            note(Leniency.UNQUALIFIED_EXTENSION_ATTRIBUTE)
         if path.sub is None:
             return AttributePath(attribute)
         sub = attribute.sub_attribute(path.sub)
