@@ -41,6 +41,7 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Identity & Provisioning", "console_identity.identity_page"),
+    NavEntry("Provisioning activity", "console_activity.activity_page"),
     # Users, File Storage, Provisioning activity, Profile: added with their pages.
 )
 

@@ -45,25 +45,25 @@ class Leniency(enum.StrEnum):
 
 
 DESCRIPTIONS: dict[Leniency, str] = {
-    Leniency.STRING_BOOLEAN: 'a boolean sent as the string "True" or "False" (Entra\'s `active`)',
+    Leniency.STRING_BOOLEAN: 'a boolean sent as the string "True" or "False" (Entra\'s active)',
     Leniency.EMPTY_STRING_AS_NULL: '"" for a non-string attribute, taken as no value (Entra)',
-    Leniency.STRING_AS_COMPLEX: "a plain string for a complex attribute such as `manager`",
+    Leniency.STRING_AS_COMPLEX: "a plain string for a complex attribute such as manager",
     Leniency.ARRAY_AS_SINGLE_VALUE: "a one-element array for a single-valued attribute",
     Leniency.SINGLE_VALUE_AS_ARRAY: "a single value for a multi-valued attribute",
-    Leniency.PATCH_OP_CASE: 'a PATCH `op` not in lower case ("Add", "Replace", "Remove")',
+    Leniency.PATCH_OP_CASE: 'a PATCH op not in lower case ("Add", "Replace", "Remove")',
     Leniency.PATCH_MEMBER_CASE: 'PatchOp member names in another case ("operations", "Op")',
     Leniency.PATHLESS_DOTTED_KEYS: "dotted or URN-qualified keys in a path-less PATCH value",
     Leniency.UNQUALIFIED_EXTENSION_ATTRIBUTE: (
-        "an extension attribute without its schema URN (`manager`, `department`)"
+        "an extension attribute without its schema URN (manager, department)"
     ),
-    Leniency.SCHEMA_URI_TYPO: "the enterprise schema URI misspelt `…:2.0User` (Entra)",
+    Leniency.SCHEMA_URI_TYPO: 'the enterprise schema URI misspelt "...:2.0User" (Entra)',
     Leniency.UNKNOWN_ATTRIBUTES_IGNORED: "attributes no schema defines, ignored",
     Leniency.REMOVE_WITH_VALUE: "a remove with a value: only those values go (Entra's legacy form)",
     Leniency.REMOVE_MATCHED_NOTHING: "a remove whose filter matched nothing, as a no-op",
     Leniency.FILTERED_VALUE_CREATED: (
-        'a PATCH to `emails[type eq "work"].value` that created the missing value'
+        'a PATCH to emails[type eq "work"].value that created the missing value'
     ),
-    Leniency.UNQUOTED_FILTER_VALUE: "a filter value without quotes (`externalId eq jyoung`)",
+    Leniency.UNQUOTED_FILTER_VALUE: "a filter value without quotes (externalId eq jyoung)",
 }
 
 _applied: ContextVar[set[Leniency] | None] = ContextVar("scim_leniencies", default=None)
