@@ -304,6 +304,64 @@ def test_the_entry_and_the_write_commit_together_or_not_at_all(
     assert "unexpected error serving POST /scim/v2/Users" in caplog.text
 
 
+@pytest.fixture
+def doomed_commits(engine: Engine) -> Iterator[None]:
+    """A commit that fails after everything was written: creating the user 'late@acme.test'
+    also inserts a row that breaks a deferred foreign key, which the database checks at COMMIT,
+    after the handler recorded the write."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE doomed_commits (ref INTEGER REFERENCES organisations (id) "
+                "DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text(
+                    "CREATE FUNCTION doom_commit() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    "BEGIN INSERT INTO doomed_commits VALUES (-1); RETURN NEW; END $$"
+                )
+            )
+            connection.execute(
+                text(
+                    "CREATE TRIGGER late AFTER INSERT ON scim_users FOR EACH ROW "
+                    "WHEN (NEW.user_name = 'late@acme.test') EXECUTE FUNCTION doom_commit()"
+                )
+            )
+        else:
+            connection.execute(
+                text(
+                    "CREATE TRIGGER late AFTER INSERT ON scim_users "
+                    "WHEN NEW.user_name = 'late@acme.test' "
+                    "BEGIN INSERT INTO doomed_commits VALUES (-1); END"
+                )
+            )
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("DROP TRIGGER late ON scim_users"))
+                connection.execute(text("DROP FUNCTION doom_commit()"))
+            else:
+                connection.execute(text("DROP TRIGGER late"))
+            connection.execute(text("DROP TABLE doomed_commits"))
+
+
+def test_a_write_that_rolls_back_at_its_commit_leaves_no_succeeded_entry(
+    acme: Provisioned, engine: Engine, doomed_commits: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = acme.scim.post("/Users", _user("late@acme.test"))
+    assert response.status_code == 500
+
+    assert acme.scim.filter("/Users", 'userName eq "late@acme.test"').json["totalResults"] == 0
+    [entry] = activity(engine, acme.org_id)
+    assert (entry["outcome"], entry["status"], entry["name"]) == ("failed", 500, "late@acme.test")
+    assert entry["request_id"] == response.headers["X-Request-Id"]
+    assert "unexpected error serving POST /scim/v2/Users" in caplog.text
+
+
 def test_a_recorded_write_costs_one_insert_in_its_own_transaction(
     app: Flask, acme: Provisioned
 ) -> None:
