@@ -116,31 +116,33 @@ def record_activity(session: Session, org_id: int, entries: Sequence[ActivityEnt
     """Insert the entries in the session's transaction: one INSERT statement (executemany for
     several) on the table itself, without the ORM's bookkeeping, since nothing reads them back
     (about 0.15 ms of CPU against 0.4 ms for an ORM add and flush)."""
-    if not entries:
-        return
-    at = utcnow()
-    session.execute(
-        ACTIVITY_TABLE.insert(),
-        [
-            {
-                "org_id": org_id,
-                "at": at,
-                "credential": _clipped(entry.credential, LABEL_LENGTH) or "",
-                "method": entry.method,
-                "resource_type": entry.resource_type,
-                "resource_id": _clipped(entry.resource_id, RESOURCE_ID_LENGTH),
-                "name": _clipped(entry.name, NAME_LENGTH),
-                "outcome": entry.outcome.value,
-                "status": entry.status,
-                "reason": entry.reason,
-                "detail": _clipped(entry.detail, DETAIL_LENGTH),
-                "leniencies": _clipped(entry.leniencies, LENIENCIES_LENGTH) or "",
-                "bulk": entry.bulk,
-                "request_id": entry.request_id,
-            }
-            for entry in entries
-        ],
-    )
+    if entries:
+        session.execute(ACTIVITY_TABLE.insert(), activity_rows(org_id, entries, utcnow()))
+
+
+def activity_rows(
+    org_id: int, entries: Sequence[ActivityEntry], at: datetime
+) -> list[dict[str, object]]:
+    """The table's rows for the entries, recorded at `at` (values clipped to their columns)."""
+    return [
+        {
+            "org_id": org_id,
+            "at": at,
+            "credential": _clipped(entry.credential, LABEL_LENGTH) or "",
+            "method": entry.method,
+            "resource_type": entry.resource_type,
+            "resource_id": _clipped(entry.resource_id, RESOURCE_ID_LENGTH),
+            "name": _clipped(entry.name, NAME_LENGTH),
+            "outcome": entry.outcome.value,
+            "status": entry.status,
+            "reason": entry.reason,
+            "detail": _clipped(entry.detail, DETAIL_LENGTH),
+            "leniencies": _clipped(entry.leniencies, LENIENCIES_LENGTH) or "",
+            "bulk": entry.bulk,
+            "request_id": entry.request_id,
+        }
+        for entry in entries
+    ]
 
 
 @dataclass(frozen=True)

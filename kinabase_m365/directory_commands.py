@@ -91,10 +91,17 @@ def add_directory_commands(commands: Any, user_actions: Any, unit_of_work: UnitO
     )
     shown.add_argument("--outcome", choices=[o.value for o in Outcome], help="only this outcome")
     shown.add_argument("--type", choices=["User", "Group", "Bulk"], help="only this resource type")
-    shown.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    shown.add_argument("--limit", type=_positive, default=100, help="at most this many (100)")
     shown.add_argument("--json", action="store_true", help="one JSON array, for machines")
     user_list = command(user_actions.add_parser("list", help="list Kinabase users"), _user_list)
     user_list.add_argument("--json", action="store_true", help="one JSON array, for machines")
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _actions(commands: Any, name: str, help_: str) -> Any:

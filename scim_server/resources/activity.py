@@ -148,7 +148,7 @@ def _record_refusal(
 
 
 def _refusal(error: Exception) -> Refusal:
-    if isinstance(error, HTTPException) and not isinstance(error, ScimError):
+    if isinstance(error, HTTPException):  # raised on purpose (werkzeug's 413, …)
         status = error.code or 500
         outcome = Outcome.FAILED if status >= 500 else Outcome.REFUSED
         return Refusal(outcome, status, None, error.description or error.name)

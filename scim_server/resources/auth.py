@@ -87,11 +87,6 @@ def _authenticate_access_token(token: str) -> Credential:
     return Credential(client.org_id, "client", client.client_id, client.label)
 
 
-def authenticate(authorization: str | None) -> int:
-    """The organisation id that the `Authorization` header's bearer token belongs to."""
-    return authenticate_credential(authorization).org_id
-
-
 def authenticate_again() -> None:
     """Authenticate the request once more, on the session that replaced a discarded one.
 

@@ -121,3 +121,5 @@ def test_the_cli_lists_the_activity_newest_first(
 
     status, _, err = run_cli(capsys, "provisioning", "activity", "--org", "999999")
     assert status == 2 and "error" in err
+    status, _, err = run_cli(capsys, "provisioning", "activity", "--org", org, "--limit", "0")
+    assert status == 2 and "must be at least 1" in err
