@@ -3,9 +3,9 @@
 Two halves, both here:
 
 * A handler that wrote something calls `record` (or `record_bulk`, one entry per operation)
-  with the effect the provisioning service reported. The entry joins the request's session, so
-  it is inserted by the write's own commit (`routes.committed`) — one INSERT more — or vanishes
-  with the write when anything later fails or the write is retried.
+  with the effect the provisioning service reported. The entry is inserted in the request's
+  transaction — one INSERT more — so it is committed with the write (`routes.committed`), or
+  vanishes with it when anything later fails or the write is run again after a conflict.
 * `recorded` wraps every write route, outermost. It collects the client leniencies the protocol
   layer applies while the request runs (`protocol.leniencies`), and when the write raises, it
   closes the request's session (rolling everything back) and records the refusal in a short
@@ -71,7 +71,7 @@ def recorded(resource_type: str) -> Callable[[View], View]:
 
 
 def record(effect: Effect | None) -> None:
-    """Add the entry for what this request wrote to its transaction (nothing for no change)."""
+    """Insert the entry for what this request wrote in its transaction (nothing for no change)."""
     if effect is not None:
         leniencies: set[Leniency] = g.get("scim_leniencies") or set()
         entry = _entry(effect, request.method, leniencies)
@@ -79,7 +79,7 @@ def record(effect: Effect | None) -> None:
 
 
 def record_bulk(results: Iterable[BulkResult]) -> None:
-    """Add one entry per operation of a /Bulk request that changed something or failed."""
+    """Insert one entry per operation of a /Bulk request that changed something or failed."""
     entries = [
         _entry(result.effect, result.operation.method, result.leniencies, bulk=True)
         for result in results
