@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
 from kinabase.database import make_sessionmakers
 from kinabase.provisioning_activity import ActivityFilter, Outcome, list_activity
 from tests.conftest import Provisioned, provision_organisation
 from tests.scim.test_flat_costs import statements_for
-from tests.scim_client import GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, entra_user
+from tests.scim.test_oauth_client_credentials import access_token, new_client
+from tests.scim_client import GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, ScimClient, entra_user
 
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
@@ -374,3 +376,15 @@ def test_a_recorded_write_costs_one_insert_in_its_own_transaction(
     assert statements.index(touching[0]) > 0  # after the write's own statements, before COMMIT
     unchanged = statements_for(app, lambda: acme.scim.patch(f"/Users/{user_id}", change))
     assert not any("provisioning_activity" in s for s in unchanged)
+
+
+def test_an_oauth_clients_writes_name_the_client(
+    acme: Provisioned, engine: Engine, client: FlaskClient
+) -> None:
+    client_id, secret = new_client(engine, acme.org_id)
+    scim = ScimClient(client, access_token(client, client_id, secret))
+
+    assert scim.post("/Users", _user("ada@acme.test")).status_code == 201
+
+    [entry] = activity(engine, acme.org_id)
+    assert entry["credential"] == f'client "entra" ({client_id})'
