@@ -7,7 +7,8 @@ PATCH its manager, POST a group, PATCH its members), built with the project's ow
   store's `user_columns`, `group_columns` and `user_values`; the manager lives in `manager_id`;
 - the Kinabase projection: `directory_user_from_resource` reads the user as the mapping does; the
   account, its Colleague record (identity, and the fields of the organisation's effective
-  `colleague_field_mapping`), the directory link and the Manager link follow `project_user`.
+  `colleague_field_mapping`), the directory link and the Manager link follow `project_user`;
+- the provisioning activity: one succeeded entry per request (`activity_rows`).
 
 Keys are given explicitly, after the highest already in each table, and PostgreSQL's sequences
 are moved past them afterwards, so that the server's own inserts never collide with seeded rows.
@@ -36,6 +37,7 @@ from kinabase.colleagues import colleagues_collection
 from kinabase.collections import Record, RecordLink
 from kinabase.database import make_engine
 from kinabase.organisations import Organisation
+from kinabase.provisioning_activity import ACTIVITY_TABLE, ActivityEntry, Outcome, activity_rows
 from kinabase.users import User, UserStatus, UserType
 from scim_server.mapping.directory import directory_user_from_resource
 from scim_server.mapping.field_mapping import colleague_field_mapping
@@ -179,7 +181,15 @@ def _insert_users(connection: Connection, context: _Context, indexes: range) -> 
     schema = load_registry().user
     rows: dict[Table, list[dict[str, Any]]] = {
         table: []
-        for table in (SCIM_USERS, SCIM_USER_VALUES, USERS, RECORDS, DIRECTORY_LINKS, RECORD_LINKS)
+        for table in (
+            SCIM_USERS,
+            SCIM_USER_VALUES,
+            USERS,
+            RECORDS,
+            DIRECTORY_LINKS,
+            RECORD_LINKS,
+            ACTIVITY_TABLE,
+        )
     }
     now = context.now
     for i in indexes:
@@ -212,6 +222,10 @@ def _insert_users(connection: Connection, context: _Context, indexes: range) -> 
         )
         manager_id = None if manager is None else context.scim_ids[manager]
         _project(rows, context, {**resource, "id": scim_id}, manager_id, manager)
+        requests = [("POST", 201)] + ([] if manager is None else [("PATCH", 200)])
+        rows[ACTIVITY_TABLE].extend(
+            _activity(context, "User", scim_id, resource["userName"], requests)
+        )
     for table, table_rows in rows.items():
         if table_rows:
             connection.execute(insert(table), table_rows)
@@ -307,7 +321,23 @@ def _insert_group(connection: Connection, context: _Context, members: int) -> st
             insert(SCIM_GROUP_MEMBERS),
             [{"group_pk": group_pk, "member_pk": context.user_pks[i]} for i in indexes],
         )
+    name = resource["displayName"]
+    requests = [("POST", 201)] + ([("PATCH", 204)] if members else [])
+    connection.execute(
+        insert(ACTIVITY_TABLE), _activity(context, "Group", group_id, name, requests)
+    )
     return group_id
+
+
+def _activity(
+    context: _Context, resource_type: str, resource_id: str, name: str, requests: list[Any]
+) -> list[dict[str, object]]:
+    """The provisioning activity's entries for the requests (method, status) that wrote this."""
+    entries = [
+        ActivityEntry(SEED_RUN, method, resource_type, resource_id, name, Outcome.SUCCEEDED, status)
+        for method, status in requests
+    ]
+    return activity_rows(context.org_id, entries, context.now)
 
 
 def _advance_sequences(connection: Connection) -> None:

@@ -28,6 +28,7 @@ blueprint = Blueprint(
 def init_app(app: Flask) -> None:
     """Register the layout's templates and static files, and the console's pages."""
     from console import (  # noqa: PLC0415 - imported when the app is built
+        activity_page,
         identity_page,
         mapping_routes,
         rule_routes,
@@ -45,5 +46,12 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
     )
     app.register_blueprint(blueprint)
-    for page in (identity_page, token_routes, rule_routes, mapping_routes, users_page):
+    for page in (
+        identity_page,
+        token_routes,
+        rule_routes,
+        mapping_routes,
+        users_page,
+        activity_page,
+    ):
         app.register_blueprint(page.blueprint)

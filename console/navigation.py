@@ -42,7 +42,7 @@ class NavEntry:
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Identity & Provisioning", "console_identity.identity_page"),
     NavEntry("Users", "console_users.users_page", Audience.LICENCE_VIEWERS),
-    # File Storage, Provisioning activity, Profile: added with their pages.
+    NavEntry("Provisioning activity", "console_activity.activity_page"),
 )
 
 

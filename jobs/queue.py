@@ -1,5 +1,6 @@
-"""Huey, wired to the app: its storage from settings, one task that runs a job by id, and a
-periodic task that finds jobs whose worker died.
+"""Huey, wired to the app: its storage from settings, one task that runs a job by id, and
+periodic tasks: one finds jobs whose worker died (every minute), one deletes provisioning
+activity older than its retention (every hour, `jobs.retention`).
 
 Huey (huey.readthedocs.io) rather than a queue of our own: a consumer with worker threads,
 periodic tasks, and storages for SQLite (one machine, nothing to run beside the service) and
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from jobs.progress import queue_depth, queued_jobs, reap_stale
+from jobs.retention import prune_provisioning_activity
 from jobs.runner import Handler, ProgressListener, run_job
 from kinabase_m365.database import get_database
 from kinabase_m365.metrics import GaugeSamples, ScrapeGauge, add_scrape_gauge
@@ -57,6 +59,9 @@ class Jobs:
                 huey = make_huey(current_settings())
             self._run_task = huey.task(name="jobs.run")(self._run)
             huey.periodic_task(crontab(minute="*"), name="jobs.reap")(self._reap_periodically)
+            huey.periodic_task(crontab(minute="17"), name="provisioning_activity.prune")(
+                self._prune_periodically
+            )
             self._huey = huey
         return self._huey
 
@@ -95,8 +100,18 @@ class Jobs:
         for job_id in waiting:
             self.enqueue(job_id)
 
+    def prune_activity(self, now: datetime | None = None) -> int:
+        """Delete the provisioning activity older than its retention (at `now`, default now)."""
+        with self.app.app_context():
+            days = current_settings().provisioning_activity_retention_days
+            write_sessions = get_database(self.app).write_sessions
+        return prune_provisioning_activity(write_sessions, days, now)
+
     def _reap_periodically(self) -> None:
         self.reap()
+
+    def _prune_periodically(self) -> None:
+        self.prune_activity()
 
     def _run(self, job_id: int) -> None:
         self.run_here(job_id)

@@ -75,6 +75,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
     event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "checkin", _end_leftover_transaction)
     writer_lock = (
         WriterLock(f"{parsed.database}-writer.lock") if _is_file(parsed.database) else None
     )
@@ -166,6 +167,18 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _end_leftover_transaction(dbapi_connection: Any, connection_record: Any) -> None:
+    """Roll back what a failed COMMIT left open before the connection goes back to the pool.
+
+    SQLite keeps a transaction open when its COMMIT fails (a deferred foreign key, a full disk),
+    and SQLAlchemy, taking the transaction for ended, returns the connection as it is: the next
+    session on it would fail at BEGIN ("cannot start a transaction within a transaction"), still
+    inside the failed transaction.
+    """
+    if dbapi_connection is not None and dbapi_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def make_sessionmakers(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:

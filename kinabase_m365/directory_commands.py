@@ -1,7 +1,8 @@
 """`kinabase-m365` commands for what directory users get and what the directory produced.
 
 Roles, rules (by group or Entra app role), the colleague field mapping, the Kinabase users
-(`user list`) and the directory users still pending (`provisioning pending`). Every change goes
+(`user list`), the directory users still pending (`provisioning pending`) and what the directory
+sent (`provisioning activity`). Every change goes
 through the provisioning service, which applies it to the users the store already has, in the
 command's one transaction.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kinabase.organisations import get_organisation
+from kinabase.provisioning_activity import ActivityFilter, Outcome, exported, list_activity
 from kinabase.roles import create_role, list_roles
 from kinabase.users import UserType
 from kinabase_m365.settings import Settings
@@ -84,8 +86,22 @@ def add_directory_commands(commands: Any, user_actions: Any, unit_of_work: UnitO
         provisioning.add_parser("pending", help="directory users not in Kinabase yet, and why"),
         _pending,
     )
+    shown = command(
+        provisioning.add_parser("activity", help="what the directory sent, newest first"), _activity
+    )
+    shown.add_argument("--outcome", choices=[o.value for o in Outcome], help="only this outcome")
+    shown.add_argument("--type", choices=["User", "Group", "Bulk"], help="only this resource type")
+    shown.add_argument("--limit", type=_positive, default=100, help="at most this many (100)")
+    shown.add_argument("--json", action="store_true", help="one JSON array, for machines")
     user_list = command(user_actions.add_parser("list", help="list Kinabase users"), _user_list)
     user_list.add_argument("--json", action="store_true", help="one JSON array, for machines")
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _actions(commands: Any, name: str, help_: str) -> Any:
@@ -167,6 +183,22 @@ def _reset(args: argparse.Namespace, session: Session) -> int:
 def _pending(args: argparse.Namespace, session: Session) -> int:
     for user in pending_users(session, args.org):
         print(f"{user.directory_id}\t{user.user_name}\t{user.reason}")
+    return 0
+
+
+def _activity(args: argparse.Namespace, session: Session) -> int:
+    shown = ActivityFilter(Outcome(args.outcome) if args.outcome else None, args.type)
+    entries = [exported(row) for row in list_activity(session, args.org, shown, limit=args.limit)]
+    if args.json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    for entry in entries:
+        why = entry["detail"] or ""
+        print(
+            f"{entry['time']}\t{entry['outcome']}\t{entry['status']}\t{entry['method']}"
+            f"\t{entry['resource_type']}\t{entry['name'] or '-'}\t{entry['resource_id'] or '-'}"
+            f"\t{entry['reason'] or '-'}\t{why}"
+        )
     return 0
 
 

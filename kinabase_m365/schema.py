@@ -8,6 +8,7 @@ import directory.delta_links  # noqa: F401 - imported for its table
 import kinabase.collections
 import kinabase.files
 import kinabase.organisations
+import kinabase.provisioning_activity
 import kinabase.provisioning_clients
 import kinabase.provisioning_tokens
 import kinabase.roles

@@ -83,6 +83,7 @@ class Settings:
     log_format: str = "json"
     jobs_sqlite_path: str = DEFAULT_JOBS_SQLITE_PATH
     job_stale_seconds: int = 60
+    provisioning_activity_retention_days: int = 30
 
     def __repr__(self) -> str:
         shown = []
@@ -161,6 +162,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "LOG_FORMAT": "log_format",
     "JOBS_SQLITE_PATH": "jobs_sqlite_path",
     "JOB_STALE_SECONDS": "job_stale_seconds",
+    "PROVISIONING_ACTIVITY_RETENTION_DAYS": "provisioning_activity_retention_days",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 
@@ -231,6 +233,7 @@ def _validated(settings: Settings) -> Settings:
         "files_max_bytes",
         "job_stale_seconds",
         "scim_cursor_timeout_seconds",
+        "provisioning_activity_retention_days",
     ):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{_VARIABLE_OF_FIELD[name]} must be at least 1")

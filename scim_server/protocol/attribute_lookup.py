@@ -23,6 +23,7 @@ from typing import Any
 from scim_server.protocol.attribute_values import get_value, lookup
 from scim_server.protocol.errors import InvalidPath
 from scim_server.protocol.filter_eval import matches_value
+from scim_server.protocol.leniencies import noting
 from scim_server.protocol.patch_path import PatchPath, parse_patch_path
 from scim_server.protocol.registry import ResourceSchema
 
@@ -64,8 +65,10 @@ def _resolved(path: str, schema: ResourceSchema) -> PatchPath | None:
     if path not in paths:
         if len(paths) >= _CACHE_SIZE:
             paths.clear()
-        try:
-            paths[path] = parse_patch_path(path, schema)
-        except InvalidPath:
-            paths[path] = None
+        # The service's own paths (the field mapping's sources): no leniency of the client's.
+        with noting():
+            try:
+                paths[path] = parse_patch_path(path, schema)
+            except InvalidPath:
+                paths[path] = None
     return paths[path]

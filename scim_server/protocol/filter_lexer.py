@@ -23,6 +23,7 @@ from typing import Any
 from scim2_filter_parser.lexer import SCIMLexer
 
 from scim_server.protocol.errors import InvalidFilter, ScimError
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.limits import check_json_value
 
 MAX_FILTER_LENGTH = 4096
@@ -110,6 +111,7 @@ def _literal_token(text: str, run: list[Any]) -> Any:
     elif (first in _BARE_WORD_STARTS or (first == "NUMBER" and len(run) > 1)) and (
         '"' not in written
     ):
+        note(Leniency.UNQUOTED_FILTER_VALUE)
         value = written
     else:
         raise InvalidFilter(f"Invalid comparison value {written} in filter.")

@@ -19,6 +19,7 @@ from typing import Any
 
 from scim_server.protocol.errors import InvalidPath
 from scim_server.protocol.filter_ast import CompareOp, Comparison, Filter, Or
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.patch_request import PatchOperation, PatchOpKind
 from scim_server.protocol.schema import Attribute
 from scim_server.protocol.values import UNASSIGNED, coerce
@@ -132,4 +133,5 @@ def apply_member_operation(
     elif operation.value is None:
         delta.replace(set())  # remove without a value clears every member (RFC 7644 §3.5.2.2)
     else:
+        note(Leniency.REMOVE_WITH_VALUE)
         delta.leave(member_ids(attribute, operation.value))

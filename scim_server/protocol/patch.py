@@ -33,6 +33,7 @@ from typing import Any
 from scim_server.protocol.attribute_values import copy_json, find_key, get_value, set_value
 from scim_server.protocol.errors import Mutability, NoTarget
 from scim_server.protocol.filter_eval import matches_value
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.limits import check_indexed_lengths
 from scim_server.protocol.members import MemberDelta, MemberDeltaBuilder, apply_member_operation
 from scim_server.protocol.multi_valued import check_single_primary, keep_primary, value_from_filter
@@ -157,6 +158,7 @@ def _remove_whole(
     if not (attribute.is_complex and operation.has_value and value not in (None, "", [])):
         set_value(resource, attribute, None)
         return
+    note(Leniency.REMOVE_WITH_VALUE)
     given = coerce(attribute, value, str(operation.path))
     givens = given if isinstance(given, list) else [given]
     key = attribute.sub_attribute("value")
@@ -205,9 +207,11 @@ def _selected(resource: dict[str, Any], operation: PatchOperation, attribute: At
     seed = value_from_filter(condition) or {}
     if not chosen:
         if new is UNASSIGNED:
+            note(Leniency.REMOVE_MATCHED_NOTHING)
             return
         if not seed or (items and not attribute.multi_valued):
             raise NoTarget(f"No value of {attribute.name} matches the filter in {path}.")
+        note(Leniency.FILTERED_VALUE_CREATED)
         items.append(dict(seed))
         chosen = [len(items) - 1]
     for index in chosen:

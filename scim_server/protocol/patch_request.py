@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scim_server.protocol.attribute_values import find_key, lookup
+from scim_server.protocol.attribute_values import find_key
 from scim_server.protocol.errors import InvalidSyntax, InvalidValue, NoTarget
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.patch_path import PatchPath, parse_patch_path
 from scim_server.protocol.registry import ResourceSchema
 
@@ -65,7 +66,7 @@ def parse_patch_request(body: Any, schema: ResourceSchema) -> PatchRequest:
     """Validate a PatchOp body and resolve its paths, or raise a ScimError (400)."""
     if not isinstance(body, Mapping):
         raise InvalidSyntax("The PATCH body must be a PatchOp object.")
-    operations = lookup(body, "Operations")
+    operations = _member(body, "Operations")
     if not isinstance(operations, list):
         raise InvalidSyntax("The PatchOp message needs an 'Operations' array.")
     parsed: list[PatchOperation] = []
@@ -77,14 +78,16 @@ def parse_patch_request(body: Any, schema: ResourceSchema) -> PatchRequest:
 
 
 def _parse_operation(operation: Mapping[str, Any], schema: ResourceSchema) -> list[PatchOperation]:
-    op_name = lookup(operation, "op")
+    op_name = _member(operation, "op")
     try:
         op = PatchOpKind(op_name.lower() if isinstance(op_name, str) else op_name)
     except ValueError:
         raise InvalidSyntax(f"Unknown PATCH op {op_name!r}: use add, replace or remove.") from None
-    path_text = lookup(operation, "path")
+    if op_name != op.value:
+        note(Leniency.PATCH_OP_CASE)
+    path_text = _member(operation, "path")
     has_value = find_key(operation, "value") is not None
-    value = lookup(operation, "value")
+    value = _member(operation, "value")
     if op is not PatchOpKind.REMOVE and not has_value:
         raise InvalidValue(f"The {op.value} operation needs a value.")
     if path_text is None or path_text == "":
@@ -108,9 +111,21 @@ def _expand(
     for key, item in value.items():
         if extension and str(key).lower() == "schemas":
             continue
+        if pathless and ("." in str(key) or str(key).lower().startswith("urn:")):
+            note(Leniency.PATHLESS_DOTTED_KEYS)
         path = parse_patch_path(f"{extension}:{key}" if extension else str(key), schema)
         if path.attribute is None:
             expanded.extend(_expand(op, path.extension, item, schema, pathless=pathless))
         else:
             expanded.append(PatchOperation(op, path, item, True, pathless=pathless))
     return expanded
+
+
+def _member(message: Mapping[str, Any], name: str) -> Any:
+    """A member of the message by name, ignoring case (RFC 7644 spells `Operations`, `op`)."""
+    key = find_key(message, name)
+    if key is None:
+        return None
+    if key != name:
+        note(Leniency.PATCH_MEMBER_CASE)
+    return message[key]

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.schema import Attribute, Schema, custom_attribute
 
 # Entra's older engine sends this typo (a colon missing before "User") in `schemas`.
@@ -102,6 +103,8 @@ class ResourceSchema:
         Known schemas come back in their canonical spelling; a custom extension URN (one that
         ends with `:<resource type name>`) comes back as given.
         """
+        if urn.lower() in SCHEMA_ALIASES:  # noted on every call: the memo below is shared
+            note(Leniency.SCHEMA_URI_TYPO)
         found = self._memo.get(("urn", urn, None), _MISSING)
         if found is not _MISSING:
             return cast(str | None, found)
@@ -159,6 +162,8 @@ class ResourceSchema:
         attribute = self.top_level(path.name, path.uri)
         if attribute is None:
             return None
+        if path.uri is None and attribute.in_extension:
+            note(Leniency.UNQUALIFIED_EXTENSION_ATTRIBUTE)
         if path.sub is None:
             return AttributePath(attribute)
         sub = attribute.sub_attribute(path.sub)

@@ -29,6 +29,7 @@ from typing import Any
 
 from scim_server.protocol.attribute_values import get_value, is_present, set_value
 from scim_server.protocol.errors import InvalidSyntax, InvalidValue, Mutability
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.limits import check_indexed_lengths
 from scim_server.protocol.members import member_ids
 from scim_server.protocol.multi_valued import check_single_primary
@@ -80,6 +81,8 @@ def parse_resource(body: Any, schema: ResourceSchema) -> ParsedResource:
             ignored.append(str(key))
         else:
             _assign(resource, members, path.attribute, value)
+    if ignored:
+        note(Leniency.UNKNOWN_ATTRIBUTES_IGNORED)
     check_required(resource, schema)
     check_indexed_lengths(resource, schema)
     frozen = None if members is None else frozenset(members)

@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from scim_server.protocol.attribute_values import lookup
 from scim_server.protocol.errors import InvalidValue
+from scim_server.protocol.leniencies import Leniency, note
 from scim_server.protocol.schema import STRING_TYPES, Attribute, AttributeType
 
 
@@ -63,6 +64,7 @@ def parse_boolean(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
+        note(Leniency.STRING_BOOLEAN)
         return value.lower() == "true"
     return None
 
@@ -74,11 +76,14 @@ def coerce(attribute: Attribute, value: Any, where: str) -> Any:
     if attribute.custom:
         return value
     if attribute.multi_valued:
+        if not isinstance(value, list):
+            note(Leniency.SINGLE_VALUE_AS_ARRAY)
         items = value if isinstance(value, list) else [value]
         kept = [v for v in (coerce_item(attribute, item, where) for item in items)]
         kept = [v for v in kept if v is not UNASSIGNED]
         return kept or UNASSIGNED
     if attribute.is_complex and isinstance(value, list) and len(value) <= 1:
+        note(Leniency.ARRAY_AS_SINGLE_VALUE)
         return coerce_item(attribute, value[0], where) if value else UNASSIGNED
     return coerce_item(attribute, value, where)
 
@@ -95,8 +100,10 @@ def coerce_item(attribute: Attribute, value: Any, where: str) -> Any:
 def _coerce_complex(attribute: Attribute, value: Any, where: str) -> Any:
     value_sub = attribute.sub_attribute("value")
     if value == "":
+        note(Leniency.EMPTY_STRING_AS_NULL)
         return UNASSIGNED
     if isinstance(value, str) and value_sub is not None:
+        note(Leniency.STRING_AS_COMPLEX)
         value = {value_sub.name: value}
     if not isinstance(value, Mapping):
         raise InvalidValue(f"{where} must be an object with sub-attributes, not {value!r}")
@@ -127,7 +134,10 @@ def _reference(value_sub: Attribute, value: Mapping[str, Any], where: str) -> An
 
 def coerce_simple(attribute: Attribute, value: Any, where: str) -> Any:
     """The stored form of one value of a non-complex attribute, or UNASSIGNED."""
-    if value is None or (value == "" and attribute.type not in STRING_TYPES):
+    if value is None:
+        return UNASSIGNED
+    if value == "" and attribute.type not in STRING_TYPES:
+        note(Leniency.EMPTY_STRING_AS_NULL)
         return UNASSIGNED
     coerced = _SIMPLE[attribute.type](value)
     if coerced is None:

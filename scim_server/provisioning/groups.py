@@ -8,6 +8,7 @@ really joined or left. Like users.py, nothing here commits.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,6 +31,14 @@ from scim_server.store.groups import group_resource, iter_members
 from scim_server.store.tables import ScimGroup
 
 ProvisionedGroup = ScimGroup  # what the callers render: the row and the resource as sent
+
+
+@dataclass(frozen=True)
+class GroupPatch:
+    """A group after a PATCH, and whether the PATCH changed it (attributes or members)."""
+
+    group: ScimGroup
+    changed: bool
 
 
 def create_group(session: Session, org_id: int, parsed: ParsedResource) -> ScimGroup:
@@ -99,7 +108,7 @@ def patch_group(
     group_id: str,
     request: PatchRequest,
     preconditions: Preconditions = UNCONDITIONAL,
-) -> ScimGroup:
+) -> GroupPatch:
     """Apply a PatchOp (RFC 7644 §3.5.2); member operations never read the member list, and a
     PATCH that changes nothing writes nothing."""
     group = _locked(session, org_id, group_id, preconditions)
@@ -111,16 +120,18 @@ def patch_group(
     elif change.changed:
         store.touch(group)
     project_membership(session, org_id, group.id, change)
-    return group
+    return GroupPatch(group, result.changed or change.changed)
 
 
 def delete_group(
     session: Session, org_id: int, group_id: str, preconditions: Preconditions = UNCONDITIONAL
-) -> None:
-    """Delete the group (RFC 7644 §3.6); what its rules gave is taken back."""
+) -> ScimGroup:
+    """Delete the group (RFC 7644 §3.6); what its rules gave is taken back. Returns the group
+    as it was."""
     group = _locked(session, org_id, group_id, preconditions)
     forget_group(session, org_id, group.id)
     store.delete_group(session, group)
+    return group
 
 
 def _locked(

@@ -117,13 +117,14 @@ def patch_user(
 
 def delete_user(
     session: Session, org_id: int, user_id: str, preconditions: Preconditions = UNCONDITIONAL
-) -> None:
+) -> StoredUser:
     """Delete the user (RFC 7644 §3.6); the Kinabase user is deactivated and unlinked, not
-    lost. A pending user leaves nothing behind."""
+    lost. A pending user leaves nothing behind. Returns the user as it was."""
     stored = _locked(session, org_id, user_id, preconditions)
     directory_id = stored.row.id
     store.delete_user(session, stored)
     forget_user(session, org_id, directory_id)  # last: it frees the seat (unlink_user)
+    return stored
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,15 @@ class Credential:
     org_id: int
     kind: str  # "token" (a provisioning token) or "client" (an OAuth client's access token)
     id: str  # the provisioning token's row id, or the OAuth client id
+    label: str = ""  # the label an administrator gave the token or client
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.id}"
+
+    @property
+    def described(self) -> str:
+        """How the provisioning activity names it: `token "Entra" (#3)`, `client "Okta" (kbc_…)`."""
+        return f'{self.kind} "{self.label}" ({self.id})' if self.label else f"{self.kind} {self.id}"
 
 
 def authenticate_credential(authorization: str | None) -> Credential:
@@ -67,7 +73,7 @@ def authenticate_credential(authorization: str | None) -> Credential:
             with get_database().write_sessions() as own:
                 record_use(own, token.id)
                 own.commit()
-    return Credential(token.org_id, "token", str(token.id))
+    return Credential(token.org_id, "token", str(token.id), token.label)
 
 
 def _authenticate_access_token(token: str) -> Credential:
@@ -78,12 +84,7 @@ def _authenticate_access_token(token: str) -> Credential:
     client = live_client(db_session(), claims.client_row_id, claims.org_id)
     if client is None:
         raise Unauthorized("the bearer token is not valid")
-    return Credential(client.org_id, "client", client.client_id)
-
-
-def authenticate(authorization: str | None) -> int:
-    """The organisation id that the `Authorization` header's bearer token belongs to."""
-    return authenticate_credential(authorization).org_id
+    return Credential(client.org_id, "client", client.client_id, client.label)
 
 
 def authenticate_again() -> None:
@@ -94,10 +95,18 @@ def authenticate_again() -> None:
     discarded transaction, went with it. Authenticating again records it in the transaction that
     commits, and refuses the write if the token was revoked in between.
     """
-    g.scim_org_id = authenticate(request.headers.get("Authorization"))
+    credential = authenticate_credential(request.headers.get("Authorization"))
+    g.scim_org_id = credential.org_id
+    g.scim_credential = credential
 
 
 def current_org_id() -> int:
     """The organisation of the authenticated request."""
     org_id: int = g.scim_org_id
     return org_id
+
+
+def current_credential() -> Credential | None:
+    """The credential of the request, once authenticated (None before, or if refused)."""
+    credential: Credential | None = g.get("scim_credential")
+    return credential

@@ -16,6 +16,7 @@ from kinabase_m365.runtime import current_settings
 from scim_server.protocol.bulk import BULK_RESPONSE, parse_bulk_request
 from scim_server.protocol.etag import etag
 from scim_server.provisioning.bulk import BulkResult, run_bulk
+from scim_server.resources.activity import record_bulk
 from scim_server.resources.context import session_and_org
 from scim_server.resources.discovery import bulk_payload_limit
 from scim_server.resources.http import request_json, scim_response
@@ -28,6 +29,7 @@ def bulk() -> Response:
     request.max_content_length = bulk_payload_limit(settings)  # 413 beyond it, unread
     parsed = parse_bulk_request(request_json(), max_operations=settings.scim_bulk_max_operations)
     results = run_bulk(*session_and_org(), parsed)
+    record_bulk(results)
     return scim_response({"schemas": [BULK_RESPONSE], "Operations": [_entry(r) for r in results]})
 
 

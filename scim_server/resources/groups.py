@@ -23,7 +23,9 @@ from scim_server.protocol.projection import Projection
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.resource import parse_resource
 from scim_server.provisioning import groups as provisioning
+from scim_server.provisioning.activity import group_deleted, group_patched, group_written
 from scim_server.provisioning.groups import ProvisionedGroup
+from scim_server.resources.activity import record
 from scim_server.resources.context import (
     list_query,
     preconditions,
@@ -114,7 +116,9 @@ def _encoded_members(pairs: list[tuple[str, str | None]], base: str) -> str:
 def create() -> Response:
     """POST /Groups (RFC 7644 §3.3): 201; initial members must be users of the organisation."""
     parsed = parse_resource(request_json(), SCHEMA)
-    return _answer(provisioning.create_group(*session_and_org(), parsed), 201)
+    group = provisioning.create_group(*session_and_org(), parsed)
+    record(group_written(group, 201))
+    return _answer(group, 201)
 
 
 def get(group_id: str) -> Response:
@@ -158,21 +162,24 @@ def search() -> Response:
 def replace(group_id: str) -> Response:
     """PUT /Groups/{id} (RFC 7644 §3.5.1): the body, members included, replaces the group."""
     parsed = parse_resource(request_json(), SCHEMA)
-    return _answer(
-        provisioning.replace_group(*session_and_org(), group_id, parsed, preconditions())
-    )
+    group = provisioning.replace_group(*session_and_org(), group_id, parsed, preconditions())
+    record(group_written(group, 200))
+    return _answer(group)
 
 
 def patch(group_id: str) -> Response:
     """PATCH /Groups/{id} (RFC 7644 §3.5.2): 204, or 200 with the attributes asked for."""
     operations = parse_patch_request(request_json(), SCHEMA)
-    group = provisioning.patch_group(*session_and_org(), group_id, operations, preconditions())
-    if request.args.get("attributes") or request.args.get("excludedAttributes"):
-        return _answer(group)
-    return scim_response(None, 204, {"ETag": etag(group.version)})
+    patched = provisioning.patch_group(*session_and_org(), group_id, operations, preconditions())
+    shown = request.args.get("attributes") or request.args.get("excludedAttributes")
+    record(group_patched(patched, 200 if shown else 204))
+    if shown:
+        return _answer(patched.group)
+    return scim_response(None, 204, {"ETag": etag(patched.group.version)})
 
 
 def delete(group_id: str) -> Response:
     """DELETE /Groups/{id} (RFC 7644 §3.6): 204; what the group's rules gave is taken back."""
-    provisioning.delete_group(*session_and_org(), group_id, preconditions())
+    deleted = provisioning.delete_group(*session_and_org(), group_id, preconditions())
+    record(group_deleted(deleted))
     return scim_response(None, 204)

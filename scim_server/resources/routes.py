@@ -7,6 +7,7 @@ Anything else under /scim/v2 is a SCIM 404, and an unsupported method a SCIM 405
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 
 from flask import Blueprint, Response, g, request
@@ -18,6 +19,7 @@ from kinabase_m365.request_log import note_organisation
 from scim_server.protocol.errors import ScimError
 from scim_server.protocol.limits import check_parameters
 from scim_server.resources import bulk, discovery, groups, search, users
+from scim_server.resources.activity import recorded
 from scim_server.resources.auth import authenticate_credential
 from scim_server.resources.error_handlers import (
     render_database_error,
@@ -58,6 +60,7 @@ def _authenticate() -> None:
     against that credential's rate limit."""
     credential = authenticate_credential(request.headers.get("Authorization"))
     g.scim_org_id = credential.org_id
+    g.scim_credential = credential
     note_organisation(credential.org_id, str(credential))
     check_scim_request(credential.kind, credential.id)
 
@@ -81,6 +84,9 @@ def committed(handler: Handler) -> Handler:
 
     return run
 
+
+# The resource type each write route's activity entries name; POST to `.search` is a read.
+RECORDED = {users: "User", groups: "Group", bulk: "Bulk"}
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("/ServiceProviderConfig", "GET", discovery.get_service_provider_config),
@@ -109,11 +115,24 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/Bulk", "POST", bulk.bulk),
 ]
 
+
+def _view(path: str, method: str, handler: Handler) -> Handler:
+    """A read as it is; a write committed once, run again after a conflict, and recorded in the
+    provisioning activity (`resources.activity`) unless it only searches."""
+    if method not in WRITE_METHODS:
+        return handler
+    view = retry_on_conflict(committed(handler))
+    module = sys.modules[handler.__module__]
+    if path.endswith("/.search") or module not in RECORDED:
+        return view
+    return recorded(RECORDED[module])(view)
+
+
 for _path, _method, _handler in ROUTES:
     blueprint.add_url_rule(
         _path,
         endpoint=f"{_method.lower()}_{_handler.__module__.rsplit('.', 1)[-1]}_{_handler.__name__}",
-        view_func=retry_on_conflict(committed(_handler)) if _method in WRITE_METHODS else _handler,
+        view_func=_view(_path, _method, _handler),
         methods=[_method],
         # Microsoft's reference Postman collection queries `/Users/?filter=...`.
         strict_slashes=False,

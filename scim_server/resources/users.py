@@ -18,7 +18,9 @@ from scim_server.protocol.projection import Projection
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.resource import parse_resource
 from scim_server.provisioning import users as provisioning
+from scim_server.provisioning.activity import user_deleted, user_written
 from scim_server.provisioning.users import GroupRef, ProvisionedUser
+from scim_server.resources.activity import record
 from scim_server.resources.context import (
     list_query,
     preconditions,
@@ -61,7 +63,9 @@ def _answer(stored: ProvisionedUser, status: int = 200) -> Response:
 def create() -> Response:
     """POST /Users (RFC 7644 §3.3): 201 with the resource, Location and ETag."""
     parsed = parse_resource(request_json(), SCHEMA)
-    return _answer(provisioning.create_user(*session_and_org(), parsed).stored, 201)
+    written = provisioning.create_user(*session_and_org(), parsed)
+    record(user_written(written, 201))
+    return _answer(written.stored, 201)
 
 
 def get(user_id: str) -> Response:
@@ -105,6 +109,7 @@ def replace(user_id: str) -> Response:
     """PUT /Users/{id} (RFC 7644 §3.5.1): the body replaces the resource."""
     parsed = parse_resource(request_json(), SCHEMA)
     written = provisioning.replace_user(*session_and_org(), user_id, parsed, preconditions())
+    record(user_written(written, 200))
     return _answer(written.stored)
 
 
@@ -112,10 +117,12 @@ def patch(user_id: str) -> Response:
     """PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource."""
     request = parse_patch_request(request_json(), SCHEMA)
     written = provisioning.patch_user(*session_and_org(), user_id, request, preconditions())
+    record(user_written(written, 200))
     return _answer(written.stored)
 
 
 def delete(user_id: str) -> Response:
     """DELETE /Users/{id} (RFC 7644 §3.6): 204; the Kinabase user is deactivated, not lost."""
-    provisioning.delete_user(*session_and_org(), user_id, preconditions())
+    deleted = provisioning.delete_user(*session_and_org(), user_id, preconditions())
+    record(user_deleted(deleted))
     return scim_response(None, 204)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from kinabase.database import make_engine, make_sessionmakers
 
@@ -58,3 +59,33 @@ def test_closing_the_pool_closes_the_lock_files(tmp_path: Path) -> None:
             session.commit()
     engine.dispose()
     assert len(list(Path("/proc/self/fd").iterdir())) <= before
+
+
+def test_a_commit_that_failed_leaves_nothing_for_the_next_session(tmp_path: Path) -> None:
+    """SQLite keeps a transaction open when its COMMIT fails; the pool rolls it back, so the
+    next session on the connection begins afresh, without the failed writes."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'failed.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
+        connection.execute(
+            text(
+                "CREATE TABLE child (parent INTEGER REFERENCES parent (id) "
+                "DEFERRABLE INITIALLY DEFERRED, note TEXT)"
+            )
+        )
+    _, write_sessions = make_sessionmakers(engine)
+    with write_sessions() as session:
+        session.execute(text("INSERT INTO child VALUES (-1, 'orphan')"))
+        try:
+            session.commit()
+        except IntegrityError:
+            pass
+        else:
+            raise AssertionError("the deferred foreign key should have refused the commit")
+    with write_sessions() as session:
+        session.execute(text("INSERT INTO parent VALUES (1)"))
+        session.commit()  # without the rollback, BEGIN fails inside the failed transaction
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM child")).scalar_one() == 0
+        assert connection.execute(text("SELECT count(*) FROM parent")).scalar_one() == 1
+    engine.dispose()

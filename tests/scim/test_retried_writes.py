@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, select, text
 from werkzeug.test import TestResponse
 
 from kinabase.organisations import Organisation
+from kinabase.provisioning_activity import ProvisioningActivity
 from kinabase.provisioning_tokens import ProvisioningToken
 from tests.conftest import Provisioned
 from tests.scim_client import ScimClient, entra_user
@@ -82,3 +83,11 @@ def test_a_write_retried_after_a_deadlock_records_the_tokens_last_use(
             select(ProvisioningToken.last_used_at).where(ProvisioningToken.id == token_id)
         ).scalar_one()
     assert last_used_at is not None
+    # The aborted attempt's activity entry went with it: the write is recorded once.
+    with engine.connect() as connection:
+        entries = connection.execute(
+            select(ProvisioningActivity.outcome, ProvisioningActivity.name).where(
+                ProvisioningActivity.org_id == acme.org_id
+            )
+        ).all()
+    assert [tuple(entry) for entry in entries] == [("succeeded", "ada@acme.test")]
