@@ -125,6 +125,15 @@ def get_item(tenant_id: str, drive_id: str, item_id: str) -> DriveItem:
     return drive_item(get_json(tenant_id, url, permission=PERMISSION))
 
 
+def get_item_by_path(tenant_id: str, drive_id: str, path: str) -> DriveItem | None:
+    """The item at a path of the drive, or None if there is none."""
+    url = graph_url(f"/drives/{quote(drive_id)}/root:/{quote(path)}")
+    try:
+        return drive_item(get_json(tenant_id, url, permission=PERMISSION))
+    except GraphNotFound:
+        return None
+
+
 def rename_item(tenant_id: str, drive_id: str, item_id: str, name: str) -> DriveItem:
     """Rename a file in its folder (driveitem-update.md); a name the folder already holds makes
     Graph choose a free one (`conflictBehavior=rename`). The item keeps its id."""

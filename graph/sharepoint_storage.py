@@ -118,6 +118,12 @@ class SharePointStorage:
         except GraphNotFound:
             return None
 
+    def item_at(self, path: str) -> drive.DriveItem | None:
+        """The item at a path of the library for new files, or None."""
+        if not self.drive_id:
+            raise StorageFailed("no SharePoint document library is chosen for new files")
+        return drive.get_item_by_path(self.tenant_id, self.drive_id, path)
+
     def rename(self, location: str, name: str) -> drive.DriveItem:
         """Give the item at a location the SharePoint form of `name` (or a free variant)."""
         drive_id, item_id = split_location(location)

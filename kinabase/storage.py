@@ -110,6 +110,26 @@ class FileStorage(Protocol):
         ...
 
 
+class ChunkStream:
+    """A readable stream over chunks (a provider's `open`), for another provider's `put`."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to `size` bytes (all that is left for -1); b"" at the end."""
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
 def read_exactly(stream: Readable, size: int) -> Iterator[bytes]:
     """The stream's chunks up to `size` bytes; IncompleteUpload if it is shorter or longer."""
     left = size

@@ -13,6 +13,7 @@ from flask import Flask
 import admin
 import directory.jobs
 import files
+import files.migration
 import graph
 import jobs
 import scim_server.resources
@@ -53,6 +54,6 @@ def create_app(
     sso.init_app(app)
     security_headers.init_app(app)
     files.init_app(app)
-    jobs.init_app(app, directory.jobs.HANDLERS)
+    jobs.init_app(app, {**directory.jobs.HANDLERS, **files.migration.HANDLERS})
     admin.init_app(app)
     return app

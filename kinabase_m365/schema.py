@@ -12,6 +12,8 @@ import kinabase.provisioning_tokens
 import kinabase.roles
 import kinabase.user_types
 import kinabase.users  # noqa: F401 - imported for their tables
+import files.moves
+import jobs.models
 import sso.models  # noqa: F401 - imported for their tables
 from kinabase.base import Base
 

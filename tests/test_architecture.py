@@ -62,8 +62,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # The HTTP edge parses, calls the provisioning service and renders: no use case of its own.
     "scim_server/resources": ("scim_server.store", "scim_server.mapping", *WIRING),
     "sso": ("scim_server", "files", "directory", "jobs", "admin", *WIRING),
-    # Files use sign-in's sessions and the Microsoft client; never SCIM.
-    "files": ("scim_server", "directory", "jobs", "admin", *WIRING),
+    # Files use sign-in's sessions, the Microsoft client and the jobs (the migration); never SCIM.
+    "files": ("scim_server", "directory", "admin", *WIRING),
     # The Microsoft client knows nothing of sign-in, and of SCIM only what it may call.
     "graph": (
         "sso",
@@ -88,7 +88,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         *WIRING,
     ),
     # Jobs know how to run a job, not what any job does: features hand them their handlers.
-    "jobs": ("scim_server", "sso", "graph", "directory", "admin", *WIRING),
+    "jobs": ("scim_server", "sso", "graph", "directory", "files", "admin", *WIRING),
     # Admin pages call the features' use cases and sign-in's session checks.
     "admin": ("scim_server", *WIRING),
 }
