@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import files.moves  # noqa: F401 - imported for their tables
+import jobs.models  # noqa: F401 - imported for their tables
 import kinabase.collections
 import kinabase.files
 import kinabase.organisations
@@ -12,8 +14,6 @@ import kinabase.provisioning_tokens
 import kinabase.roles
 import kinabase.user_types
 import kinabase.users  # noqa: F401 - imported for their tables
-import files.moves
-import jobs.models
 import sso.models  # noqa: F401 - imported for their tables
 from kinabase.base import Base
 
