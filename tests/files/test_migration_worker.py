@@ -1,6 +1,6 @@
 """A migration on a real Huey consumer in a process of its own, killed (SIGKILL) halfway and
 resumed by the next worker: every file moved exactly once, with matching hashes, and nothing
-left behind on either side. Both workers reach one emulated cloud served on loopback."""
+left behind on either side. Both workers reach the test's emulated cloud through its relay."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from kinabase.organisations import FileStorageProvider
 from kinabase.storage import BuiltinStorage
 from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
-from tests.emulators.served import serve_emulators
+from tests.browser.relay import MicrosoftRelay
 from tests.files.conftest import World
 from tests.files.test_migration import BIG, content, upload, use
 
@@ -35,11 +35,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def worker(settings: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker(settings: Path, relay_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`kinabase-m365 worker` over the served cloud; killed when the block ends."""
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.files.worker_process", str(settings), str(port)],
+            [sys.executable, "-m", "tests.files.worker_process", str(settings), relay_url],
             cwd=ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -106,9 +106,11 @@ def test_a_migration_whose_worker_is_killed_halfway_is_finished_by_the_next(
             session.expunge(found)
             return found
 
-    with serve_emulators(world.cloud) as port:
+    relay = MicrosoftRelay().start()
+    relay.microsoft = world.microsoft
+    try:
         first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-        with worker(settings_file, port, first_log) as first:
+        with worker(settings_file, relay.url, first_log) as first:
             throttled = world.cloud.faults.graph_faults[0]
             wait_for(lambda: throttled.seen >= 1, 60, "the seventh upload was not sent", first_log)
             os.kill(first.pid, signal.SIGKILL)
@@ -117,13 +119,15 @@ def test_a_migration_whose_worker_is_killed_halfway_is_finished_by_the_next(
         assert (stranded.status, stranded.done) == (JobStatus.RUNNING, 6)
         time.sleep(1.5)  # longer than JOB_STALE_SECONDS: its heartbeat has stopped
 
-        with worker(settings_file, port, second_log):
+        with worker(settings_file, relay.url, second_log):
             wait_for(
                 lambda: job().status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
                 90,
                 "the migration was not resumed",
                 second_log,
             )
+    finally:
+        relay.stop()
 
     finished = job()
     assert (finished.status, finished.attempts, finished.done, finished.failed) == (
