@@ -41,7 +41,8 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Identity & Provisioning", "console_identity.identity_page"),
-    # Users, File Storage, Provisioning activity, Profile: added with their pages.
+    NavEntry("File Storage", "console_file_storage.file_storage_page"),
+    # Users, Provisioning activity, Profile: added with their pages.
 )
 
 
