@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from graph import drive
 from graph.app_tokens import acquire_app_token
 from graph.errors import ConsentMissing, GraphNotFound
+from graph.sharepoint_storage import FOLDER
 from kinabase.errors import InvalidSetting
 from kinabase.files import StoredFile
 from kinabase.organisations import (
@@ -37,7 +38,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Library:
-    """A document library of a site, and how many items its top level holds."""
+    """A document library of a site, and how many items its top level holds besides Kinabase's
+    own folder."""
 
     id: str
     name: str
@@ -136,9 +138,15 @@ def site_libraries(organisation: Organisation, site_id: str) -> list[Library]:
     """The document libraries of a site, each with how many items its top level holds."""
     tenant_id = tenant(organisation)
 
+    def others(drive_id: str) -> int:
+        count = drive.count_root_items(tenant_id, drive_id)
+        if count and drive.get_item_by_path(tenant_id, drive_id, FOLDER) is not None:
+            count -= 1  # Kinabase's own folder
+        return count
+
     def read() -> list[Library]:
         return [
-            Library(d.id, d.name, d.web_url, drive.count_root_items(tenant_id, d.id))
+            Library(d.id, d.name, d.web_url, others(d.id))
             for d in drive.list_site_drives(tenant_id, site_id)
         ]
 

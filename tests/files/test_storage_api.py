@@ -76,6 +76,7 @@ def test_sites_and_libraries_come_from_graph_with_whether_a_library_is_empty(
     site = world.acme.library.site
     archive = site.add_library("Archive")
     archive.add_file("old/contract.pdf", b"%PDF")
+    world.acme.library.add_file("Kinabase/record-1/a.txt", b"Kinabase's own folder counts not")
     world.acme.tenant.add_site("Marketing")
 
     found = admin.get(f"{API}/sites", query_string={"search": "kina"}).get_json()
