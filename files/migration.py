@@ -54,6 +54,7 @@ from kinabase.errors import (
 from kinabase.files import StoredFile
 from kinabase.organisations import (
     FileStorageProvider,
+    Organisation,
     get_organisation,
     set_file_storage,
 )
@@ -83,6 +84,9 @@ def start_migration(session: Session, org_id: int, to: FileStorageProvider | Non
     files go there from now on (SharePoint: to the library chosen before). InvalidSetting if
     that provider cannot be used, MigrationRunning if a migration is queued or running. The
     caller commits, then enqueues."""
+    # The organisation's row is locked, so that two requests cannot both find none under way
+    # (PostgreSQL; SQLite's writers are one at a time already).
+    session.execute(select(Organisation.id).where(Organisation.id == org_id).with_for_update())
     organisation = get_organisation(session, org_id)
     if to is not None and to is not organisation.file_storage_provider:
         set_file_storage(
