@@ -10,6 +10,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the admin JSON API."""
-    from admin import directory_api  # noqa: PLC0415 - imported when the app is built
+    from admin import directory_api, storage_api  # noqa: PLC0415 - imported when the app is built
 
     app.register_blueprint(directory_api.blueprint)
+    app.register_blueprint(storage_api.blueprint)

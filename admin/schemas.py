@@ -1,4 +1,4 @@
-"""The directory API's requests and answers, as marshmallow schemas.
+"""The admin APIs' requests and answers (Sync now's, File Storage's), as marshmallow schemas.
 
 Requests are loaded (validated) by these; a wrong field is a 400 whose `fields` name it. Answers
 are dumped by them, so the JSON's names (camelCase, as Graph and SCIM write them) are decided
@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from kinabase.organisations import FileStorageProvider
 from kinabase.users import UserType
 
 USER_TYPES = [member.value for member in UserType]
@@ -116,3 +117,83 @@ class JobSchema(Schema):
     created_at = fields.DateTime(data_key="createdAt")
     finished_at = fields.DateTime(data_key="finishedAt", allow_none=True)
     items = fields.List(fields.Nested(JobItemSchema))
+
+
+class StorageChoiceSchema(Schema):
+    """The provider for new files; SharePoint with its site and document library."""
+
+    provider = fields.String(
+        required=True, validate=validate.OneOf([p.value for p in FileStorageProvider])
+    )
+    site_id = fields.String(data_key="siteId", load_default=None, validate=validate.Length(1, 300))
+    library_id = fields.String(
+        data_key="libraryId", load_default=None, validate=validate.Length(1, 300)
+    )
+
+    @validates_schema
+    def sharepoint_needs_a_library(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """SharePoint needs both the site and the library."""
+        if data["provider"] == FileStorageProvider.SHAREPOINT.value:
+            missing = {
+                key: ["SharePoint storage needs this."]
+                for key, name in (("siteId", "site_id"), ("libraryId", "library_id"))
+                if not data.get(name)
+            }
+            if missing:
+                raise ValidationError(missing)
+
+
+class SitesQuerySchema(Schema):
+    """The site search: words of a site's name, or its address."""
+
+    search = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class LibrariesQuerySchema(Schema):
+    """The site whose libraries are listed."""
+
+    site = fields.String(required=True, validate=validate.Length(1, 300))
+
+
+class SiteSchema(Schema):
+    """A SharePoint site."""
+
+    id = fields.String()
+    name = fields.String()
+    web_url = fields.String(data_key="webUrl", allow_none=True)
+
+
+class LibrarySchema(SiteSchema):
+    """A document library, with how many items its top level holds."""
+
+    item_count = fields.Integer(data_key="itemCount")
+    empty = fields.Boolean()
+
+
+class MigrationItemSchema(Schema):
+    """One file's outcome in a migration."""
+
+    key = fields.String(data_key="fileId")
+    label = fields.String(data_key="name")
+    outcome = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class MigrationJobSchema(JobSchema):
+    """A migration's status and progress, with each file's outcome."""
+
+    items = fields.List(fields.Nested(MigrationItemSchema))
+
+
+class StorageSchema(Schema):
+    """Where new files go, where the files are, and the latest migration."""
+
+    provider = fields.String()
+    site_id = fields.String(data_key="siteId", allow_none=True)
+    library_id = fields.String(data_key="libraryId", allow_none=True)
+    connected = fields.Boolean()
+    files_by_provider = fields.Dict(
+        data_key="filesByProvider", keys=fields.String(), values=fields.Integer()
+    )
+    files_elsewhere = fields.Integer(data_key="filesElsewhere")
+    migration = fields.Nested(MigrationJobSchema, allow_none=True)

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     """Register the layout's templates and static files, and the console's pages."""
     from console import (  # noqa: PLC0415 - imported when the app is built
         activity_page,
+        file_storage_page,
         identity_page,
         mapping_routes,
         rule_routes,
@@ -53,5 +54,6 @@ def init_app(app: Flask) -> None:
         mapping_routes,
         users_page,
         activity_page,
+        file_storage_page,
     ):
         app.register_blueprint(page.blueprint)

@@ -43,6 +43,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Identity & Provisioning", "console_identity.identity_page"),
     NavEntry("Users", "console_users.users_page", Audience.LICENCE_VIEWERS),
     NavEntry("Provisioning activity", "console_activity.activity_page"),
+    NavEntry("File Storage", "console_file_storage.file_storage_page"),
 )
 
 

@@ -4,13 +4,16 @@ Bytes move outside database transactions: a file is streamed to its provider bef
 transaction that records it begins, so that an upload of any length never holds SQLite's write
 lock (or a PostgreSQL connection) while it runs. The costs of that order:
 
-- If recording fails after the bytes were stored, the SharePoint copy is deleted again; a
-  built-in copy stays (it may be shared with another file of the same content, and is harmless).
+- The row is written inside the provider's `recording` block (kinabase/storage.py): the
+  built-in provider renames the bytes into place and holds their location's lock until the row
+  is committed. If recording fails, the SharePoint copy is deleted again and built-in bytes are
+  released (deleted unless another file has the same content).
 - Deleting a SharePoint file deletes its bytes first, so that a refusal (a missing permission)
-  changes nothing; then the row. Deleting a built-in file deletes the row first and then the
-  bytes, if no other file of the organisation has the same content. (Known gap: an upload of
-  the same content that stored its bytes but has not committed its row when such a delete
-  counts the sharers loses its bytes; the window is the upload's final INSERT.)
+  changes nothing; then the row. Deleting a built-in file deletes the row first and then
+  releases the bytes: under the location's lock, they go only if no other file of the
+  organisation has the same content, counting a concurrent upload's row, which is committed
+  under the same lock. A file the migration between providers moved while it was being deleted
+  is deleted where it went (the row's delete names the location it read).
 
 Every call runs inside a Flask app context (the SharePoint provider uses the app's Microsoft
 client); a worker or the CLI pushes one.
@@ -22,6 +25,8 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import delete
 
 from graph.errors import MicrosoftError
 from graph.sharepoint_storage import SharePointStorage
@@ -118,7 +123,7 @@ def upload_file(
         storage = storage_for(organisation.file_storage_provider, organisation)
     stored = storage.put(stream, size=size, org_id=org_id, record_id=record_id, name=name)
     try:
-        with database.write_sessions() as session:
+        with storage.recording(stored), database.write_sessions() as session:
             record = get_record(session, org_id, record_id)
             row = add_file(
                 session,
@@ -135,16 +140,29 @@ def upload_file(
             session.commit()
             return FileInfo.of(row)
     except BaseException:
-        _forget_unrecorded(storage, stored)
+        forget_unrecorded(database, storage, stored)
         raise
 
 
-def _forget_unrecorded(storage: FileStorage, stored: StoredBytes) -> None:
-    if storage.provider is FileStorageProvider.SHAREPOINT:
-        try:
-            storage.delete(stored.location)
-        except MicrosoftError:
-            log.warning("an unrecorded SharePoint copy stays at %s", stored.location)
+def forget_unrecorded(database: Database, storage: FileStorage, stored: StoredBytes) -> None:
+    """Remove bytes stored for a row that was not written (built-in: unless another row has the
+    same content)."""
+    try:
+        storage.discard(stored)
+        if isinstance(storage, BuiltinStorage):
+            release_builtin(database, storage, stored.location)
+    except (MicrosoftError, OSError):
+        log.warning("unrecorded bytes stay at %s (%s)", stored.location, storage.provider.value)
+
+
+def release_builtin(database: Database, storage: BuiltinStorage, location: str) -> bool:
+    """Delete built-in bytes if no file names them any more (asked under their lock)."""
+
+    def in_use() -> bool:
+        with database.read_sessions() as session:
+            return files_sharing_bytes(session, FileStorageProvider.BUILTIN, location) > 0
+
+    return storage.release(location, in_use)
 
 
 def record_files(database: Database, org_id: int, record_id: int) -> list[FileInfo]:
@@ -154,28 +172,49 @@ def record_files(database: Database, org_id: int, record_id: int) -> list[FileIn
 
 
 def open_file(database: Database, org_id: int, file_id: int) -> tuple[FileInfo, Iterator[bytes]]:
-    """A file's information and its content as a stream, from the provider that holds it."""
+    """A file's information and its content as a stream, from the provider that holds it (read
+    again from its new place if the migration moved it meanwhile)."""
+    for attempt in (1, 2):
+        with database.read_sessions() as session:
+            stored = get_file(session, org_id, file_id)
+            organisation = get_organisation(session, org_id)
+            storage = storage_for(stored.provider, organisation)
+            info = FileInfo.of(stored)
+            location = stored.location
+        try:
+            return info, storage.open(location)
+        except StorageFailed:
+            if attempt == 2 or not _moved(database, org_id, file_id, location):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _moved(database: Database, org_id: int, file_id: int, location: str) -> bool:
     with database.read_sessions() as session:
-        stored = get_file(session, org_id, file_id)
-        organisation = get_organisation(session, org_id)
-        storage = storage_for(stored.provider, organisation)
-        info = FileInfo.of(stored)
-        location = stored.location
-    return info, storage.open(location)
+        return get_file(session, org_id, file_id).location != location
 
 
 def delete_file(database: Database, org_id: int, file_id: int) -> None:
     """Delete a file and its bytes (see the module's docstring for the order)."""
-    with database.read_sessions() as session:
-        stored = get_file(session, org_id, file_id)
-        storage = storage_for(stored.provider, get_organisation(session, org_id))
-        provider, location = stored.provider, stored.location
-    if provider is FileStorageProvider.SHAREPOINT:
-        storage.delete(location)
-    with database.write_sessions() as session:
-        session.delete(get_file(session, org_id, file_id))
-        session.flush()
-        shared = files_sharing_bytes(session, provider, location)
-        session.commit()
-    if provider is FileStorageProvider.BUILTIN and not shared:
-        storage.delete(location)
+    while True:
+        with database.read_sessions() as session:
+            stored = get_file(session, org_id, file_id)
+            storage = storage_for(stored.provider, get_organisation(session, org_id))
+            provider, location = stored.provider, stored.location
+        if provider is FileStorageProvider.SHAREPOINT:
+            storage.delete(location)
+        with database.write_sessions() as session:
+            deleted = session.execute(
+                delete(StoredFile).where(
+                    StoredFile.id == file_id,
+                    StoredFile.org_id == org_id,
+                    StoredFile.provider == provider,
+                    StoredFile.location == location,
+                )
+            )
+            session.commit()
+        if getattr(deleted, "rowcount", 0):
+            break
+        # Moved by a migration since it was read (else get_file raises NotFound): again.
+    if isinstance(storage, BuiltinStorage):
+        release_builtin(database, storage, location)

@@ -64,6 +64,15 @@ class Drive:
     web_url: str | None
 
 
+@dataclass(frozen=True)
+class Site:
+    """A SharePoint site."""
+
+    id: str
+    name: str
+    web_url: str | None
+
+
 def drive_item(body: dict[str, Any]) -> DriveItem:
     """A driveItem resource as a DriveItem."""
     hashes = (body.get("file") or {}).get("hashes") or {}
@@ -85,6 +94,62 @@ def list_site_drives(tenant_id: str, site_id: str) -> list[Drive]:
     ]
 
 
+def search_sites(tenant_id: str, query: str) -> list[Site]:
+    """The sites whose name matches the query (site-search.md). Not with `Sites.Selected`: then
+    use `get_site_by_url`."""
+    url = graph_url("/sites")
+    return [
+        Site(str(v["id"]), str(v.get("displayName") or v.get("name") or ""), v.get("webUrl"))
+        for v in iter_values(tenant_id, url, {"search": query or "*"}, permission=PERMISSION)
+    ]
+
+
+def get_site_by_url(tenant_id: str, host: str, path: str) -> Site:
+    """A site from its address, `GET /sites/{host}:/{path}` (GraphNotFound if there is none)."""
+    url = graph_url(f"/sites/{quote(host)}:/{quote(path.strip('/'))}")
+    body = get_json(tenant_id, url, permission=PERMISSION)
+    return Site(
+        str(body["id"]), str(body.get("displayName") or body.get("name") or ""), body.get("webUrl")
+    )
+
+
+def count_root_items(tenant_id: str, drive_id: str) -> int:
+    """How many files and folders the library's top level holds (its root's `childCount`)."""
+    body = get_json(tenant_id, graph_url(f"/drives/{quote(drive_id)}/root"), permission=PERMISSION)
+    return int((body.get("folder") or {}).get("childCount", 0))
+
+
+def get_item(tenant_id: str, drive_id: str, item_id: str) -> DriveItem:
+    """One file of a drive (GraphNotFound if there is none)."""
+    url = graph_url(f"/drives/{quote(drive_id)}/items/{quote(item_id)}")
+    return drive_item(get_json(tenant_id, url, permission=PERMISSION))
+
+
+def get_item_by_path(tenant_id: str, drive_id: str, path: str) -> DriveItem | None:
+    """The item at a path of the drive, or None if there is none."""
+    url = graph_url(f"/drives/{quote(drive_id)}/root:/{quote(path)}")
+    try:
+        return drive_item(get_json(tenant_id, url, permission=PERMISSION))
+    except GraphNotFound:
+        return None
+
+
+def rename_item(tenant_id: str, drive_id: str, item_id: str, name: str) -> DriveItem:
+    """Rename a file in its folder (driveitem-update.md); a name the folder already holds makes
+    Graph choose a free one (`conflictBehavior=rename`). The item keeps its id."""
+    url = graph_url(f"/drives/{quote(drive_id)}/items/{quote(item_id)}")
+    response = send(
+        "PATCH",
+        tenant_id,
+        url,
+        {"@microsoft.graph.conflictBehavior": CONFLICT_BEHAVIOR},
+        permission=PERMISSION,
+        headers={"Content-Type": "application/json"},
+        body=_json({"name": name}),
+    )
+    return drive_item(response.json())
+
+
 def get_drive(tenant_id: str, drive_id: str) -> Drive:
     """One drive (GraphNotFound if there is none)."""
     body = get_json(tenant_id, graph_url(f"/drives/{quote(drive_id)}"), permission=PERMISSION)
@@ -96,13 +161,21 @@ def path_url(drive_id: str, path: str, action: str) -> str:
     return graph_url(f"/drives/{quote(drive_id)}/root:/{quote(path)}:/{action}")
 
 
-def put_small(tenant_id: str, drive_id: str, path: str, content: bytes) -> DriveItem:
-    """Upload a file of at most 4 MiB in one PUT; an existing name makes Graph rename it."""
+def put_small(
+    tenant_id: str,
+    drive_id: str,
+    path: str,
+    content: bytes,
+    *,
+    conflict_behavior: str = CONFLICT_BEHAVIOR,
+) -> DriveItem:
+    """Upload a file of at most 4 MiB in one PUT; an existing name makes Graph rename it (or
+    replace it, with `conflict_behavior="replace"`)."""
     response = send(
         "PUT",
         tenant_id,
         path_url(drive_id, path, "content"),
-        {"@microsoft.graph.conflictBehavior": CONFLICT_BEHAVIOR},
+        {"@microsoft.graph.conflictBehavior": conflict_behavior},
         permission=PERMISSION,
         headers={"Content-Type": "application/octet-stream"},
         body=content,
@@ -118,6 +191,7 @@ def upload_large(
     size: int,
     *,
     fragment_size: int = FRAGMENT_SIZE,
+    conflict_behavior: str = CONFLICT_BEHAVIOR,
 ) -> DriveItem:
     """Upload `size` bytes from `chunks` through an upload session (see the module's docstring)."""
     if fragment_size % FRAGMENT_UNIT:
@@ -128,7 +202,7 @@ def upload_large(
         path_url(drive_id, path, "createUploadSession"),
         permission=PERMISSION,
         headers={"Content-Type": "application/json"},
-        body=_json({"item": {"@microsoft.graph.conflictBehavior": CONFLICT_BEHAVIOR}}),
+        body=_json({"item": {"@microsoft.graph.conflictBehavior": conflict_behavior}}),
     )
     upload_url = str(response.json()["uploadUrl"])
     try:

@@ -9,10 +9,15 @@ picks another library.
 
 While the bytes go up, their SHA-256 and QuickXorHash are computed; Graph's `quickXorHash` of
 the new item must match, and its size too, or the item is deleted and StorageFailed raised.
+
+`put_at` uploads to a path of the caller's choosing, replacing what is there: the migration
+between providers (files/migration.py) uploads each file under a name only it uses, so that a
+copy interrupted by a crash is replaced rather than left behind, and then `rename`s it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Iterator
@@ -48,11 +53,18 @@ class SharePointStorage:
         self, stream: Readable, *, size: int, org_id: int, record_id: int, name: str
     ) -> StoredBytes:
         """Upload the stream to the record's folder, check Graph's hash, and say where it is."""
+        path = f"{FOLDER}/record-{record_id}/{sharepoint_name(name)}"
+        return self.put_at(stream, size=size, path=path, conflict_behavior=drive.CONFLICT_BEHAVIOR)
+
+    def put_at(
+        self, stream: Readable, *, size: int, path: str, conflict_behavior: str
+    ) -> StoredBytes:
+        """Upload the stream to this path of the library (`rename` or `replace` an item of the
+        same name), check Graph's hash, and say where it is."""
         if size > self.max_bytes:
             raise FileTooLarge(self.max_bytes)
         if not self.drive_id:
             raise StorageFailed("no SharePoint document library is chosen for new files")
-        path = f"{FOLDER}/record-{record_id}/{sharepoint_name(name)}"
         sha256, quick_xor = hashlib.sha256(), QuickXorHash()
 
         def hashed() -> Iterator[bytes]:
@@ -62,9 +74,19 @@ class SharePointStorage:
                 yield chunk
 
         if size <= drive.SMALL_UPLOAD_LIMIT:
-            item = drive.put_small(self.tenant_id, self.drive_id, path, b"".join(hashed()))
+            content = b"".join(hashed())
+            item = drive.put_small(
+                self.tenant_id, self.drive_id, path, content, conflict_behavior=conflict_behavior
+            )
         else:
-            item = drive.upload_large(self.tenant_id, self.drive_id, path, hashed(), size)
+            item = drive.upload_large(
+                self.tenant_id,
+                self.drive_id,
+                path,
+                hashed(),
+                size,
+                conflict_behavior=conflict_behavior,
+            )
         expected = quick_xor.b64digest()
         if item.size != size or item.quick_xor_hash != expected:
             drive.delete_item(self.tenant_id, self.drive_id, item.id)
@@ -79,6 +101,33 @@ class SharePointStorage:
             quick_xor_hash=expected,
             name=item.name,
         )
+
+    def recording(self, stored: StoredBytes) -> contextlib.AbstractContextManager[None]:
+        """Nothing to hold: an item's location is its own."""
+        return contextlib.nullcontext()
+
+    def discard(self, stored: StoredBytes) -> None:
+        """Delete an uploaded item that will not be recorded."""
+        self.delete(stored.location)
+
+    def item(self, location: str) -> drive.DriveItem | None:
+        """The item at a location, or None if SharePoint no longer has it."""
+        drive_id, item_id = split_location(location)
+        try:
+            return drive.get_item(self.tenant_id, drive_id, item_id)
+        except GraphNotFound:
+            return None
+
+    def item_at(self, path: str) -> drive.DriveItem | None:
+        """The item at a path of the library for new files, or None."""
+        if not self.drive_id:
+            raise StorageFailed("no SharePoint document library is chosen for new files")
+        return drive.get_item_by_path(self.tenant_id, self.drive_id, path)
+
+    def rename(self, location: str, name: str) -> drive.DriveItem:
+        """Give the item at a location the SharePoint form of `name` (or a free variant)."""
+        drive_id, item_id = split_location(location)
+        return drive.rename_item(self.tenant_id, drive_id, item_id, sharepoint_name(name))
 
     def open(self, location: str) -> Iterator[bytes]:
         """The file's content from SharePoint, streamed."""

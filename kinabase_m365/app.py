@@ -14,6 +14,7 @@ import admin
 import console
 import directory.jobs
 import files
+import files.migration
 import graph
 import jobs
 import scim_server.resources
@@ -54,7 +55,7 @@ def create_app(
     sso.init_app(app)
     security_headers.init_app(app)
     files.init_app(app)
-    jobs.init_app(app, directory.jobs.HANDLERS)
+    jobs.init_app(app, {**directory.jobs.HANDLERS, **files.migration.HANDLERS})
     admin.init_app(app)
     console.init_app(app)
     return app

@@ -8,11 +8,20 @@ and a record's files, for operators.
     kinabase-m365 files list --org 1 --record 7
     kinabase-m365 files get --org 1 --file 3 [--output PATH]     # to stdout without --output
     kinabase-m365 files delete --org 1 --file 3
+    kinabase-m365 files migrate --org 1 --to sharepoint [--here]   # prints the job's id
+    kinabase-m365 files sweep [--older-than-hours 24]
 
 `--library` takes a document library's drive id or its name, looked up among the site's
 libraries through Graph (so the site and library must exist and the app must be allowed to read
 them). The commands run the service's own use cases inside an app context, streaming: a file of
 any size goes through in chunks.
+
+`files migrate` queues the job that moves every file of the organisation to the provider (and
+library) new files go to, making `--to` the provider for new files first; a worker
+(`kinabase-m365 worker`) runs it, and the File Storage page follows it. With `--here` it runs
+in this process instead, printing each file's outcome (name, outcome, reason). `files sweep`
+removes the built-in storage's temporary files older than the limit (left by crashed uploads)
+and bytes that no file names; run it from cron, say daily.
 """
 
 from __future__ import annotations
@@ -83,6 +92,14 @@ def add_file_commands(commands: Any) -> None:
     delete.add_argument("--org", type=int, required=True, help="organisation id")
     delete.add_argument("--file", type=int, required=True, help="file id")
     delete.set_defaults(handler=_files_delete)
+    migrate = files.add_parser("migrate", help="move every file to a provider (a job)")
+    migrate.add_argument("--org", type=int, required=True, help="organisation id")
+    migrate.add_argument("--to", choices=[p.value for p in FileStorageProvider], required=True)
+    migrate.add_argument("--here", action="store_true", help="run in this process, not a worker")
+    migrate.set_defaults(handler=_files_migrate)
+    sweep = files.add_parser("sweep", help="remove stale temporary files and unused bytes")
+    sweep.add_argument("--older-than-hours", type=float, default=24.0)
+    sweep.set_defaults(handler=_files_sweep)
 
 
 @contextmanager
@@ -186,4 +203,51 @@ def _files_delete(args: argparse.Namespace, settings: Settings) -> int:
     with _running_app() as app:
         delete_file(get_database(app), args.org, args.file)
     print(f"file {args.file} deleted", file=sys.stderr)
+    return 0
+
+
+def _files_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from files.migration import start_migration  # noqa: PLC0415 - needs the app
+    from jobs.models import Job, JobStatus  # noqa: PLC0415
+    from jobs.progress import job_items  # noqa: PLC0415
+    from jobs.queue import app_jobs  # noqa: PLC0415
+
+    with _running_app() as app:
+        with get_database(app).write_sessions() as session:
+            job_id = start_migration(session, args.org, FileStorageProvider(args.to)).id
+            session.commit()
+        if not args.here:
+            app_jobs(app).enqueue(job_id)
+            print(job_id)
+            print(f"migration job {job_id} queued for a worker", file=sys.stderr)
+            return 0
+        shown = [-1]
+
+        def show(session: Any, job: Job) -> None:
+            for item in job_items(session, job.id, after=shown[0]):
+                print(f"{item.label}\t{item.outcome}\t{item.reason or ''}", flush=True)
+                shown[0] = item.position
+
+        app_jobs(app).run_here(job_id, listener=show)
+        with get_database(app).read_sessions() as session:
+            job = session.get_one(Job, job_id)
+            status, error, done, failed = job.status, job.error, job.done, job.failed
+    if status is not JobStatus.SUCCEEDED:
+        print(f"the migration stopped: {error}", file=sys.stderr)
+        return 2
+    print(f"{done} files: {failed} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _files_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from files.service import builtin_storage, release_builtin  # noqa: PLC0415 - needs the app
+
+    with _running_app() as app:
+        storage = builtin_storage()
+        temporary = storage.sweep_temporary_files(args.older_than_hours * 3600)
+        unused = sum(
+            release_builtin(get_database(app), storage, location)
+            for location in list(storage.locations())
+        )
+    print(f"removed {temporary} temporary files and {unused} unused stored files", file=sys.stderr)
     return 0

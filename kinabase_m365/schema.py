@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import directory.delta_links  # noqa: F401 - imported for its table
+import files.moves  # noqa: F401 - imported for their tables
+import jobs.models  # noqa: F401 - imported for their tables
 import kinabase.collections
 import kinabase.files
 import kinabase.organisations

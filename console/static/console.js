@@ -3,6 +3,11 @@
 // - Copy buttons: <button data-copy="ID"> copies the text of the element with that id (or the
 //   value of an input) to the clipboard and says so in the button's data-copied element.
 // - Confirmations: <form data-confirm="Question?"> asks before submitting.
+// - Warnings of choices: a radio button's change shows the elements whose data-warning-for is
+//   its value and hides the others of its group's form.
+// - Job progress: <div data-follow-job="URL"> asks the JSON API at URL every second while the
+//   job is queued or running, and sets its <progress> and its [data-job-status] text; the page is
+//   reloaded when the job ends, to show the outcome.
 "use strict";
 
 document.addEventListener("click", async (event) => {
@@ -29,3 +34,39 @@ document.addEventListener("submit", (event) => {
 
 // Copy buttons are useless without the script: they stay hidden until it runs.
 for (const button of document.querySelectorAll("button[data-copy][hidden]")) button.hidden = false;
+
+document.addEventListener("change", (event) => {
+  const radio = event.target.closest("input[type=radio]");
+  if (!radio || !radio.form) return;
+  const warnings = radio.form.querySelectorAll("[data-warning-for]");
+  if (!warnings.length) return;
+  for (const warning of warnings) {
+    if (radio.form.querySelector(`input[type=radio][value="${CSS.escape(warning.dataset.warningFor)}"]`)?.name !== radio.name) continue;
+    warning.hidden = warning.dataset.warningFor !== radio.value;
+  }
+});
+
+for (const box of document.querySelectorAll("[data-follow-job]")) {
+  const bar = box.querySelector("progress");
+  const status = box.querySelector("[data-job-status]");
+  const follow = async () => {
+    let job;
+    try {
+      const answer = await fetch(box.dataset.followJob, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!answer.ok) throw new Error(`${answer.status}`);
+      job = await answer.json();
+    } catch (error) {
+      window.setTimeout(follow, 3000);
+      return;
+    }
+    if (job.total !== null) bar.max = Math.max(job.total, 1);
+    bar.value = job.done;
+    if (status) status.textContent = `Moving files: ${job.done} of ${job.total ?? "…"}.`;
+    if (job.status === "queued" || job.status === "running") {
+      window.setTimeout(follow, 1000);
+    } else {
+      window.location.reload();
+    }
+  };
+  window.setTimeout(follow, 500);
+}

@@ -1,7 +1,12 @@
 """The Graph emulator's SharePoint side: sites, document libraries (drives), files and folders,
 uploads, downloads and deletes, as Graph v1.0 serves them (reference §2.1).
 
-- `GET /sites?search=`, `GET /sites/{id}/drives`, `GET /drives/{id}`, `GET …/items/{id}`.
+- `GET /sites?search=` (`*` for every site), `GET /sites/{host}:/{path}` (a site by its address,
+  the way that works with `Sites.Selected`), `GET /sites/{id}/drives`, `GET /drives/{id}`,
+  `GET /drives/{id}/root` (with `folder.childCount`), `GET …/items/{id}`.
+- `GET /drives/{id}/root:/{path}`: the item at a path.
+- `PATCH /drives/{id}/items/{id}` renames (driveitem-update.md): a name the folder holds is 409
+  `nameAlreadyExists`, or a free `name N.ext` with `?@microsoft.graph.conflictBehavior=rename`.
 - `PUT /drives/{id}/root:/{path}:/content` (driveitem-put-content.md): missing folders are made;
   `@microsoft.graph.conflictBehavior` (query) is `replace` by default, `fail` answers 409
   `nameAlreadyExists`, `rename` stores `name 1.ext`. 201 for a new file, 200 for a replaced one.
@@ -94,7 +99,11 @@ class DriveRoutes:
         app = emulator.app
         app.get("/v1.0/sites")(self.search_sites)
         app.get("/v1.0/sites/<site_id>/drives")(self.site_drives)
+        app.get("/v1.0/sites/<host>:/<path:site_path>")(self.site_by_url)
         app.get("/v1.0/drives/<drive_id>")(self.get_drive)
+        app.get("/v1.0/drives/<drive_id>/root")(self.get_root)
+        app.patch("/v1.0/drives/<drive_id>/items/<item_id>")(self.update_item)
+        app.get("/v1.0/drives/<drive_id>/root:/<path:rest>")(self.get_by_path)
         app.put("/v1.0/drives/<drive_id>/root:/<path:rest>")(self.put_by_path)
         app.post("/v1.0/drives/<drive_id>/root:/<path:rest>")(self.post_by_path)
         app.get("/v1.0/drives/<drive_id>/items/<item_id>")(self.get_item)
@@ -140,11 +149,21 @@ class DriveRoutes:
         tenant = self.tenant(READ_SITES)
         wanted = request.args.get("search", "").lower()
         found = [
-            {"id": s.site_id, "name": s.name, "displayName": s.name, "webUrl": _site_url(s)}
+            site_resource(s)
             for s in tenant.sites.values()
-            if wanted in s.name.lower()
+            if wanted == "*" or wanted in s.name.lower()
         ]
         return jsonify({"value": found})
+
+    def site_by_url(self, host: str, site_path: str) -> Response:
+        """GET /sites/{hostname}:/{server-relative-path} (site-get.md)."""
+        tenant = self.tenant(READ_SITES)
+        for site in tenant.sites.values():
+            if site.host == host.lower() and site_path.strip("/").lower() == (
+                f"sites/{site.name}".lower()
+            ):
+                return jsonify(site_resource(site))
+        raise self.error(404, "itemNotFound", "Requested site could not be found")
 
     def site_drives(self, site_id: str) -> Response:
         """GET /sites/{id}/drives (drive-list.md)."""
@@ -159,7 +178,31 @@ class DriveRoutes:
         _, drive = self.drive(drive_id, READ_SITES)
         return jsonify(drive_resource(drive))
 
+    def get_root(self, drive_id: str) -> Response:
+        """GET /drives/{id}/root: the root folder, with its childCount."""
+        _, drive = self.drive(drive_id, READ_SITES)
+        return jsonify(item_resource(drive, drive.root))
+
     # -- items ---------------------------------------------------------------------------------
+
+    def update_item(self, drive_id: str, item_id: str) -> Response:
+        """PATCH /drives/{id}/items/{id} with a new `name` (conflictBehavior in the query)."""
+        _, drive = self.drive(drive_id, WRITE_SITES)
+        item = self.item(drive, item_id)
+        name = str((request.get_json(silent=True) or {}).get("name") or "")
+        if not name or "/" in name:
+            raise self.error(400, "invalidRequest", "Invalid name")
+        parent = drive.items[item.parent_id] if item.parent_id else drive.root
+        existing = drive.child(parent, name)
+        if existing is not None and existing is not item:
+            behavior = request.args.get("@microsoft.graph.conflictBehavior", "fail")
+            if behavior != "rename":
+                raise self.error(
+                    409, "nameAlreadyExists", "The specified item name already exists."
+                )
+            name = _free_name(drive, parent, name)
+        item.name = name
+        return jsonify(item_resource(drive, item))
 
     def get_item(self, drive_id: str, item_id: str) -> Response:
         """GET /drives/{id}/items/{id}."""
@@ -193,6 +236,17 @@ class DriveRoutes:
         if item is None:
             raise self.error(401, "unauthenticated", "The download URL has expired.")
         return Response(item.content, 200, mimetype="application/octet-stream")
+
+    def get_by_path(self, drive_id: str, rest: str) -> Response:
+        """GET /drives/{id}/root:/{path} (driveitem-get.md): the item at a path."""
+        _, drive = self.drive(drive_id, READ_SITES)
+        item = drive.root
+        for part in [part for part in rest.rstrip(":").split("/") if part]:
+            found = drive.child(item, part)
+            if found is None:
+                raise self.error(404, "itemNotFound", "The resource could not be found.")
+            item = found
+        return jsonify(item_resource(drive, item))
 
     def put_by_path(self, drive_id: str, rest: str) -> tuple[Response, int]:
         """PUT /drives/{id}/root:/{path}:/content (driveitem-put-content.md)."""
@@ -299,6 +353,16 @@ class DriveRoutes:
             session.drive, session.path, bytes(session.received), session.conflict_behavior
         )
         return jsonify(item_resource(session.drive, item)), 201
+
+
+def site_resource(site: Any) -> dict[str, Any]:
+    """Graph's site resource."""
+    return {
+        "id": site.site_id,
+        "name": site.name,
+        "displayName": site.name,
+        "webUrl": _site_url(site),
+    }
 
 
 def drive_resource(drive: Drive) -> dict[str, Any]:

@@ -92,3 +92,56 @@ def test_items_need_sites_permissions_and_stay_in_their_tenant(
     assert microsoft.session.get(url, headers=directory_only).status_code == 403
     assert microsoft.session.get(url, headers=sites_read).status_code == 200
     assert microsoft.session.get(url, headers=foreign_token).status_code == 404
+
+
+def test_sites_by_search_and_address_and_a_librarys_root_and_paths(
+    microsoft: EmulatedMicrosoft,
+) -> None:
+    documents = library(microsoft)
+    documents.add_file("Kinabase/record-1/a.txt", b"a")
+    documents.add_file("top.txt", b"t")
+    headers = auth(microsoft, "Sites.Read.All")
+    get = microsoft.session.get
+
+    everything = get(f"{GRAPH}/sites", params={"search": "*"}, headers=headers).json()
+    none = get(f"{GRAPH}/sites", params={"search": "sales"}, headers=headers).json()
+    by_address = get(f"{GRAPH}/sites/contoso.sharepoint.com:/sites/Team", headers=headers)
+    unknown = get(f"{GRAPH}/sites/contoso.sharepoint.com:/sites/Nope", headers=headers)
+    root = get(f"{GRAPH}/drives/{documents.drive_id}/root", headers=headers).json()
+    by_path = get(
+        f"{GRAPH}/drives/{documents.drive_id}/root:/Kinabase/record-1/a.txt", headers=headers
+    )
+    no_path = get(f"{GRAPH}/drives/{documents.drive_id}/root:/Kinabase/nothing", headers=headers)
+
+    assert [site["name"] for site in everything["value"]] == ["Team"]
+    assert none["value"] == []
+    assert by_address.json()["id"] == everything["value"][0]["id"]
+    assert unknown.status_code == 404
+    assert root["folder"]["childCount"] == 2
+    assert by_path.json()["name"] == "a.txt"
+    assert no_path.status_code == 404
+
+
+def test_renaming_refuses_or_renames_around_a_taken_name(microsoft: EmulatedMicrosoft) -> None:
+    documents = library(microsoft)
+    documents.add_file("f/report.pdf", b"1")
+    staged = documents.add_file("f/.staged", b"2")
+    url = f"{GRAPH}/drives/{documents.drive_id}/items/{staged.item_id}"
+    headers = auth(microsoft, "Sites.ReadWrite.All")
+
+    refused = microsoft.session.patch(url, json={"name": "report.pdf"}, headers=headers)
+    renamed = microsoft.session.patch(
+        url,
+        params={"@microsoft.graph.conflictBehavior": "rename"},
+        json={"name": "report.pdf"},
+        headers=headers,
+    )
+    read_only = microsoft.session.patch(
+        url, json={"name": "x.pdf"}, headers=auth(microsoft, "Sites.Read.All")
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "nameAlreadyExists"
+    assert renamed.status_code == 200
+    assert (renamed.json()["name"], renamed.json()["id"]) == ("report 1.pdf", staged.item_id)
+    assert read_only.status_code == 403

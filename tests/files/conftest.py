@@ -119,6 +119,7 @@ def world(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[World]:
             "microsoft_client_id": registration.client_id,
             "microsoft_client_secret": registration.client_secret or "",
             "files_directory": str(tmp_path / "files"),
+            "jobs_sqlite_path": str(tmp_path / "queue.db"),
         },
         http_session=microsoft.session,
     )

@@ -72,7 +72,11 @@ def test_the_builtin_storage_through_the_api(world: World, engine: Engine, tmp_p
     assert status == 201
     assert first["provider"] == "builtin"
     root = tmp_path / "files"
-    stored = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "tmp"]
+    stored = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.relative_to(root).parts[0].startswith("org-")
+    ]
     assert len(stored) == 1  # content-addressed: one copy for two files
     assert browser.delete(f"/api/files/{first['id']}").status_code == 204
     assert stored[0].exists()  # still b.txt's

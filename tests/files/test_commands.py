@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from jobs.queue import app_jobs
 from kinabase.accounts import create_user
 from kinabase.colleagues import colleague_record
+from kinabase.organisations import FileStorageProvider
 from kinabase_m365 import file_commands
 from tests.cli_support import run_cli
 from tests.files.conftest import World
+from tests.files.test_migration import content, upload, use
 
 
 @pytest.fixture
@@ -112,3 +115,34 @@ def test_a_missing_permission_is_one_line_naming_it(
     assert status == 1
     assert err.startswith("kinabase-m365: Microsoft: Microsoft Graph refused: the app lacks the "
                           "application permission Sites.ReadWrite.All")  # fmt: skip
+
+
+def test_files_migrate_here_or_on_the_queue_and_sweep(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    world: World,
+    cli_env: str,
+) -> None:
+    monkeypatch.setattr(file_commands, "app_factory", lambda: world.app)
+    acme, org = world.acme, str(world.acme.org_id)
+    use(world, acme, FileStorageProvider.BUILTIN)
+    upload(world, acme, "a.txt", content("a"))
+    upload(world, acme, "b.txt", content("b"))
+
+    here = run_cli(capsys, "files", "migrate", "--org", org, "--to", "sharepoint", "--here")
+    queued = run_cli(capsys, "files", "migrate", "--org", org, "--to", "builtin")
+    twice = run_cli(capsys, "files", "migrate", "--org", org, "--to", "builtin")
+
+    assert here[0] == 0, here[2]
+    assert sorted(here[1].splitlines()) == ["a.txt\tmoved\t", "b.txt\tmoved\t"]
+    assert here[2].endswith("2 files: 0 failed\n")
+    assert sorted(item.name for item in acme.library.files()) == ["a.txt", "b.txt"]
+    assert queued[0] == 0
+    job_id = int(queued[1])
+    assert twice[0] == 2
+    assert f"under way (job {job_id})" in twice[2]
+    with world.app.app_context():
+        app_jobs(world.app).run_here(job_id)
+    assert acme.library.files() == []
+    swept = run_cli(capsys, "files", "sweep", "--older-than-hours", "1")
+    assert swept == (0, "", "removed 0 temporary files and 0 unused stored files\n")
