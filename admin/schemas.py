@@ -14,6 +14,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from kinabase.users import UserType
 
 USER_TYPES = [member.value for member in UserType]
+USER_TYPE_LABELS = {
+    UserType.USER: "User",
+    UserType.ADMINISTRATOR: "Administrator",
+    UserType.BILLING_ADMINISTRATOR: "Billing Administrator",
+}
 
 
 class UserChoiceSchema(Schema):
@@ -116,3 +121,33 @@ class JobSchema(Schema):
     created_at = fields.DateTime(data_key="createdAt")
     finished_at = fields.DateTime(data_key="finishedAt", allow_none=True)
     items = fields.List(fields.Nested(JobItemSchema))
+
+
+class UserTypeSchema(Schema):
+    """A user type the dialog offers: its value and the label people read."""
+
+    value = fields.String()
+    label = fields.String()
+
+
+class RoleSchema(Schema):
+    """A role of the organisation."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
+class SeatsSchema(Schema):
+    """The organisation's licence seats."""
+
+    total = fields.Integer()
+    in_use = fields.Integer(data_key="inUse")
+    left = fields.Integer()
+
+
+class ImportChoicesSchema(Schema):
+    """What an import may give each user, and the seats left for them."""
+
+    user_types = fields.List(fields.Nested(UserTypeSchema), data_key="userTypes")
+    roles = fields.List(fields.Nested(RoleSchema))
+    seats = fields.Nested(SeatsSchema)
