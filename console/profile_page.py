@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import hashlib
 
+from console.forms import Form
+from console.guards import signed_in
+from console.pages import render_page
 from flask import Blueprint, Response, flash, request, url_for
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -28,10 +31,6 @@ from kinabase.users import get_user
 from kinabase_m365.database import db_session
 from sso.sessions import current_user
 from sso.urls import see_other
-
-from console.forms import Form
-from console.guards import signed_in
-from console.pages import render_page
 
 blueprint = Blueprint("console_profile", __name__)
 # The multipart envelope around the file (boundaries, headers, the CSRF field).

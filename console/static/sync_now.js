@@ -84,12 +84,14 @@
 
   // --- user types and roles -------------------------------------------------------------------
 
+  function typeOptions(value) {
+    return state.choices.userTypes.map((type) =>
+      element("option", { value: type.value, selected: type.value === value, text: type.label }),
+    );
+  }
+
   function typeSelect(id, label, value) {
-    const select = element("select", { id, "aria-label": label });
-    for (const type of state.choices.userTypes) {
-      select.append(element("option", { value: type.value, selected: type.value === value, text: type.label }));
-    }
-    return select;
+    return element("select", { id, "aria-label": label }, ...typeOptions(value));
   }
 
   function roleBoxes(container, name, chosen, onChange) {
@@ -220,7 +222,7 @@
   async function loadChoices() {
     state.choices = await call("GET", "/choices");
     const bulkType = $("sync-bulk-type");
-    bulkType.replaceChildren(...typeSelect("unused", "", defaultType()).children);
+    bulkType.replaceChildren(...typeOptions(defaultType()));
     state.bulkRoles = new Set();
     roleBoxes(document.querySelector("#sync-bulk-roles [data-role-choices]"), "bulk-roles", state.bulkRoles, (role, on) => {
       if (on) state.bulkRoles.add(role);
@@ -331,9 +333,10 @@
   });
 
   selectAll.addEventListener("change", () => {
+    const wanted = selectAll.checked; // each row's change recounts it
     for (const box of rows.querySelectorAll("input[data-select]")) {
-      if (box.checked !== selectAll.checked) {
-        box.checked = selectAll.checked;
+      if (box.checked !== wanted) {
+        box.checked = wanted;
         box.dispatchEvent(new Event("change"));
       }
     }
