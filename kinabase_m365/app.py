@@ -11,6 +11,7 @@ import requests
 from flask import Flask
 
 import admin
+import console
 import directory.jobs
 import files
 import graph
@@ -55,4 +56,5 @@ def create_app(
     files.init_app(app)
     jobs.init_app(app, directory.jobs.HANDLERS)
     admin.init_app(app)
+    console.init_app(app)
     return app
