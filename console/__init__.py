@@ -27,7 +27,7 @@ blueprint = Blueprint(
 
 def init_app(app: Flask) -> None:
     """Register the layout's templates and static files, and the console's pages."""
-    from console import identity_page  # noqa: PLC0415 - imported when the app is built
+    from console import identity_page, profile_page  # noqa: PLC0415 - imported when built
 
     with app.app_context():
         settings = current_settings()
@@ -40,3 +40,4 @@ def init_app(app: Flask) -> None:
     )
     app.register_blueprint(blueprint)
     app.register_blueprint(identity_page.blueprint)
+    app.register_blueprint(profile_page.blueprint)

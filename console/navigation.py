@@ -41,6 +41,7 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Identity & Provisioning", "console_identity.identity_page"),
+    NavEntry("Profile", "console_profile.profile_page", Audience.EVERYONE),
     # Users, File Storage, Provisioning activity, Profile: added with their pages.
 )
 

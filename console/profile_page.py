@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 
-from console.forms import Form
-from console.guards import signed_in
-from console.pages import render_page
 from flask import Blueprint, Response, flash, request, url_for
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from console.forms import Form
+from console.guards import signed_in
+from console.pages import render_page
 from kinabase.errors import NotFound
 from kinabase.photo_uploads import MAX_UPLOAD_BYTES, PhotoRefused, remove_uploaded_photo
 from kinabase.photo_uploads import upload_photo as store_uploaded_photo
@@ -134,4 +134,5 @@ def user_photo(user_id: int) -> Response:
     response = Response(photo.content, mimetype=photo.content_type)
     response.set_etag(hashlib.sha256(photo.content).hexdigest())
     response.headers["Cache-Control"] = "private, no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 without the body when the ETag matches
+    return response

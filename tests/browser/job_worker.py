@@ -15,12 +15,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.browser.relay import relay_session
-from tests.browser.served_app import RELAY_VARIABLE
-
 from benchmarks.servers import terminate_with_parent
 from jobs.queue import run_worker
 from kinabase_m365.app import create_app
+from tests.browser.relay import relay_session
+from tests.browser.served_app import RELAY_VARIABLE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STOP_TIMEOUT = 10.0

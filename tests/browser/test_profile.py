@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
+
 from tests.browser.support import (
     add_organisation,
     add_person,
@@ -14,7 +15,6 @@ from tests.browser.support import (
     screenshot,
     sign_in_with_password,
 )
-
 from tests.kinabase.test_photo_uploads import image_file
 
 

@@ -13,15 +13,15 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.browser.microsoft import REGISTRATION_ID, MicrosoftInTheBrowser
-from tests.browser.relay import MicrosoftRelay
-from tests.browser.server import server_environment
-from tests.browser.support import Person, add_administrator, screenshot, sign_in_with_password
 
 from kinabase.organisations import Organisation, bind_entra_tenant
 from kinabase.roles import create_role, roles_of_user
 from kinabase.users import User, UserType
 from tests.browser.job_worker import job_worker
+from tests.browser.microsoft import REGISTRATION_ID, MicrosoftInTheBrowser
+from tests.browser.relay import MicrosoftRelay
+from tests.browser.server import server_environment
+from tests.browser.support import Person, add_administrator, screenshot, sign_in_with_password
 
 JOB_TIMEOUT = 60_000  # ms: the worker may poll its queue for a few seconds before it sees a job
 SELLERS = 12
