@@ -158,6 +158,29 @@ def test_sync_now_imports_a_groups_users_with_types_and_roles_and_follows_the_jo
     assert "gail@contoso.test" not in users
 
 
+def test_a_selection_larger_than_the_seats_left_cannot_be_added(
+    page: Page, session: Session, directory: Directory
+) -> None:
+    ada = directory.ada
+    session.get_one(Organisation, ada.org_id).licence_seats = 3  # Ada holds one
+    session.commit()
+    dialog = open_dialog(page, ada)
+    dialog.get_by_label("Security group").select_option(label="Sales")
+    expect(dialog.locator("#sync-candidates tr")).to_have_count(SELLERS + 1)
+
+    dialog.get_by_label("Select every user shown").check()
+
+    seats = dialog.locator("#sync-seats")
+    expect(seats).to_have_text(f"Seats left: 2. {SELLERS + 1} selected: 11 more seats are needed.")
+    expect(dialog.get_by_role("button", name=f"Add {SELLERS + 1} users")).to_be_disabled()
+    dialog.get_by_label("Select Dana Director").uncheck()
+    dialog.get_by_label("Select Seller 01").uncheck()
+    for n in range(2, SELLERS - 1):
+        dialog.get_by_label(f"Select Seller {n:02}").uncheck()
+    expect(seats).to_have_text("Seats left: 2")
+    expect(dialog.get_by_role("button", name="Add 2 users")).to_be_enabled()
+
+
 def tab_to(page: Page, selector: str, presses: int = 60) -> None:
     """Press Tab until the focused element matches `selector`."""
     for _ in range(presses):

@@ -22,7 +22,7 @@ from kinabase.photo_uploads import MAX_UPLOAD_BYTES
 from kinabase.photos import follow_directory_photo
 from kinabase.users import UserPhoto, UserType
 from sso.passwords import hash_password
-from tests.kinabase.test_photo_uploads import DIRECTORY_JPEG, image_file
+from tests.kinabase.test_photo_uploads import DIRECTORY_JPEG, image_file, png_claiming
 
 PASSWORD = "correct horse battery staple"
 
@@ -118,8 +118,9 @@ def test_an_uploaded_photo_is_resized_shown_and_served(bob: FlaskClient, bob_in:
         (image_file("GIF", (40, 40)), "Choose a PNG or JPEG image."),
         (b"%PDF-1.7 not a photo", "Choose a PNG or JPEG image."),
         (image_file("JPEG", (300, 300))[:200], "The image could not be read: it may be damaged."),
+        (png_claiming(20_000, 20_000), "The image has more than 40 million pixels."),
     ],
-    ids=["gif", "pdf", "damaged"],
+    ids=["gif", "pdf", "damaged", "decompression-bomb"],
 )
 def test_a_refused_file_is_named_next_to_the_field_and_nothing_is_stored(
     bob: FlaskClient, session: Session, content: bytes, message: str
