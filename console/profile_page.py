@@ -24,7 +24,13 @@ from console.forms import Form
 from console.guards import signed_in
 from console.pages import render_page
 from kinabase.errors import NotFound
-from kinabase.photo_uploads import MAX_UPLOAD_BYTES, PhotoRefused, remove_uploaded_photo
+from kinabase.photo_uploads import (
+    MAX_UPLOAD_BYTES,
+    NOT_AN_IMAGE,
+    TOO_LARGE,
+    PhotoRefused,
+    remove_uploaded_photo,
+)
 from kinabase.photo_uploads import upload_photo as store_uploaded_photo
 from kinabase.photos import UPLOADED_PHOTO_SOURCE, directory_photo, shown_photo
 from kinabase.users import get_user
@@ -35,8 +41,6 @@ from sso.urls import see_other
 blueprint = Blueprint("console_profile", __name__)
 # The multipart envelope around the file (boundaries, headers, the CSRF field).
 FORM_OVERHEAD = 64 * 1024
-TOO_LARGE = f"The photo is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
-NO_FILE = "Choose a PNG or JPEG image."
 
 
 @blueprint.before_request
@@ -85,7 +89,7 @@ def upload_photo() -> tuple[str, int] | Response:
     upload = request.files.get("photo")
     form = Form()
     if upload is None or not upload.filename:
-        form.error("photo", NO_FILE)
+        form.error("photo", NOT_AN_IMAGE)
         return _profile_page(form, 400)
     content = upload.read(MAX_UPLOAD_BYTES + 1)
     session = db_session()

@@ -29,6 +29,8 @@ MAX_UPLOAD_PIXELS = 40_000_000
 PHOTO_SIZE = 512
 ACCEPTED_FORMATS = ("PNG", "JPEG")
 JPEG_QUALITY = 85
+NOT_AN_IMAGE = "Choose a PNG or JPEG image."
+TOO_LARGE = f"The photo is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
 
 
 class PhotoRefused(DomainError):
@@ -48,16 +50,16 @@ class PreparedPhoto:
 def prepare_photo(content: bytes) -> PreparedPhoto:
     """The uploaded bytes as a profile photo, or PhotoRefused saying what is wrong with them."""
     if len(content) > MAX_UPLOAD_BYTES:
-        raise PhotoRefused(f"The photo is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        raise PhotoRefused(TOO_LARGE)
     if not content:
-        raise PhotoRefused("Choose a PNG or JPEG image.")
+        raise PhotoRefused(NOT_AN_IMAGE)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(content), formats=ACCEPTED_FORMATS) as image:
                 return _reencoded(image)
         except UnidentifiedImageError:
-            raise PhotoRefused("Choose a PNG or JPEG image.") from None
+            raise PhotoRefused(NOT_AN_IMAGE) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels() from None
         except (OSError, SyntaxError, ValueError):

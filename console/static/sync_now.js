@@ -39,6 +39,7 @@
     shown: [], // users listed now, in order
     selected: new Map(), // object id → {user, userType, roles: Set}
     nextOffset: null,
+    lastQuery: null, // the latest list request: earlier answers arriving later are dropped
     running: false,
     loadedGroups: false,
   };
