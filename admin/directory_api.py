@@ -6,6 +6,7 @@ POST the `X-CSRF-TOKEN` header carrying the `csrf_access_token` cookie's value);
 
     GET  /admin/api/directory/candidates?search=&group=&offset=&limit=
     GET  /admin/api/directory/groups?search=
+    GET  /admin/api/directory/choices    user types, the organisation's roles, seats left
     POST /admin/api/directory/import   {"users": [{"user", "userType", "roles"}]} | {"all": true}
                                        | {"group": "…"}, with "userType" and "roles"  → 202 job
     POST /admin/api/directory/sync                                                    → 202 job
@@ -20,10 +21,12 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from admin.schemas import (
+    USER_TYPE_LABELS,
     CandidatePageSchema,
     CandidatesQuerySchema,
     GraphGroupSchema,
     GroupsQuerySchema,
+    ImportChoicesSchema,
     ImportRequestSchema,
     JobSchema,
 )
@@ -35,6 +38,9 @@ from graph.errors import ConsentMissing, MicrosoftError, TokenRefused
 from jobs import enqueue
 from jobs.progress import get_job, job_items
 from kinabase.errors import DomainError, NotFound
+from kinabase.licences import seats_in_use
+from kinabase.organisations import get_organisation
+from kinabase.roles import list_roles
 from kinabase.users import UserType
 from kinabase_m365.database import db_session
 from sso.errors import SignInRefused
@@ -62,6 +68,25 @@ def groups() -> Response:
     tenant = tenant_of(db_session(), current_user().org_id)
     found = security_groups(tenant, query["search"])
     return jsonify({"groups": GraphGroupSchema(many=True).dump(found)})
+
+
+@blueprint.get("/choices")
+@administrators_only
+def choices() -> Response:
+    """What the dialog offers each imported user (user types, roles) and the seats left; needs
+    no Microsoft, so the dialog can show it before the directory answers."""
+    session = db_session()
+    org_id = current_user().org_id
+    total, in_use = get_organisation(session, org_id).licence_seats, seats_in_use(session, org_id)
+    shown = {
+        "user_types": [
+            {"value": user_type.value, "label": label}
+            for user_type, label in USER_TYPE_LABELS.items()
+        ],
+        "roles": list_roles(session, org_id),
+        "seats": {"total": total, "in_use": in_use, "left": max(total - in_use, 0)},
+    }
+    return jsonify(ImportChoicesSchema().dump(shown))
 
 
 @blueprint.post("/import")

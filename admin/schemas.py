@@ -15,6 +15,11 @@ from kinabase.organisations import FileStorageProvider
 from kinabase.users import UserType
 
 USER_TYPES = [member.value for member in UserType]
+USER_TYPE_LABELS = {
+    UserType.USER: "User",
+    UserType.ADMINISTRATOR: "Administrator",
+    UserType.BILLING_ADMINISTRATOR: "Billing Administrator",
+}
 
 
 class UserChoiceSchema(Schema):
@@ -197,3 +202,33 @@ class StorageSchema(Schema):
     )
     files_elsewhere = fields.Integer(data_key="filesElsewhere")
     migration = fields.Nested(MigrationJobSchema, allow_none=True)
+
+
+class UserTypeSchema(Schema):
+    """A user type the dialog offers: its value and the label people read."""
+
+    value = fields.String()
+    label = fields.String()
+
+
+class RoleSchema(Schema):
+    """A role of the organisation."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
+class SeatsSchema(Schema):
+    """The organisation's licence seats."""
+
+    total = fields.Integer()
+    in_use = fields.Integer(data_key="inUse")
+    left = fields.Integer()
+
+
+class ImportChoicesSchema(Schema):
+    """What an import may give each user, and the seats left for them."""
+
+    user_types = fields.List(fields.Nested(UserTypeSchema), data_key="userTypes")
+    roles = fields.List(fields.Nested(RoleSchema))
+    seats = fields.Nested(SeatsSchema)

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         file_storage_page,
         identity_page,
         mapping_routes,
+        profile_page,
         rule_routes,
         token_routes,
         users_page,
@@ -52,8 +53,10 @@ def init_app(app: Flask) -> None:
         token_routes,
         rule_routes,
         mapping_routes,
+        profile_page,
         users_page,
         activity_page,
         file_storage_page,
+        profile_page,
     ):
         app.register_blueprint(page.blueprint)

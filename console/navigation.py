@@ -44,6 +44,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Users", "console_users.users_page", Audience.LICENCE_VIEWERS),
     NavEntry("Provisioning activity", "console_activity.activity_page"),
     NavEntry("File Storage", "console_file_storage.file_storage_page"),
+    NavEntry("Profile", "console_profile.profile_page", Audience.EVERYONE),
 )
 
 

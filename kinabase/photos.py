@@ -1,11 +1,15 @@
-"""Profile photos that come from a directory (Microsoft 365), kept in `user_photos`.
+"""Profile photos, kept in `user_photos`: at most one per user and source.
 
-A photo a user uploaded themselves is their choice and is never replaced by the directory's; one
-that came from the directory follows it (a new photo replaces it, a removed one is removed).
+Two sources: the directory's (Microsoft 365: fetched at a first Microsoft sign-in, and followed by
+the directory pull) and the one the user uploaded. The uploaded photo is the user's choice and is
+the one shown while it exists; the directory's is kept beside it, following the directory (a new
+photo replaces it, a removed one is removed), so that removing the uploaded photo shows the
+directory's again.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from kinabase.users import UserPhoto
@@ -33,13 +37,29 @@ def image_content_type(content: bytes) -> str | None:
     return None
 
 
+def shown_photo(session: Session, user_id: int) -> UserPhoto | None:
+    """The photo shown for the user: the uploaded one, else the directory's, else None."""
+    uploaded_first = case((UserPhoto.source == UPLOADED_PHOTO_SOURCE, 0), else_=1)
+    return session.scalars(
+        select(UserPhoto).where(UserPhoto.user_id == user_id).order_by(uploaded_first).limit(1)
+    ).first()
+
+
+def directory_photo(session: Session, user_id: int) -> UserPhoto | None:
+    """The user's photo from the directory, if any."""
+    return session.get(UserPhoto, (user_id, DIRECTORY_PHOTO_SOURCE))
+
+
+def uploaded_photo(session: Session, user_id: int) -> UserPhoto | None:
+    """The photo the user uploaded, if any."""
+    return session.get(UserPhoto, (user_id, UPLOADED_PHOTO_SOURCE))
+
+
 def follow_directory_photo(session: Session, user_id: int, content: bytes | None) -> bool:
-    """Make the user's photo the directory's (None: the directory has none); returns whether
-    anything changed. An uploaded photo is kept; bytes that are no image, or larger than 4 MB,
-    change nothing."""
-    current = session.get(UserPhoto, user_id)
-    if current is not None and current.source != DIRECTORY_PHOTO_SOURCE:
-        return False
+    """Make the user's directory photo the directory's (None: the directory has none); returns
+    whether it changed. An uploaded photo stays the one shown; bytes that are no image, or
+    larger than 4 MB, change nothing."""
+    current = directory_photo(session, user_id)
     if content is None:
         if current is not None:
             session.delete(current)

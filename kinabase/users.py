@@ -111,17 +111,17 @@ Index("uq_users_org_email", User.org_id, User.email_folded, unique=True)
 
 
 class UserPhoto(Base):
-    """A user's profile photo bytes and where they came from."""
+    """A user's profile photo bytes from one source: "microsoft" (the directory's) or
+    "uploaded" (the user's own choice, shown before the directory's; `kinabase.photos`)."""
 
     __tablename__ = "user_photos"
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
     content_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    # "uploaded" photos are the user's own choice and are never overwritten by a directory.
-    source: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 

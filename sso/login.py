@@ -18,7 +18,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from kinabase.organisations import Organisation, get_organisation
-from kinabase.users import UserPhoto, UserType
+from kinabase.photos import shown_photo
+from kinabase.users import UserType
 from kinabase_m365.database import db_session, discard_session
 from kinabase_m365.runtime import current_settings
 from sso.accounts import admit
@@ -175,7 +176,7 @@ def account() -> str:
         identity_page=IDENTITY_PAGE,
         user=user,
         organisation=get_organisation(session, user.org_id),
-        has_photo=session.get(UserPhoto, user.id) is not None,
+        has_photo=shown_photo(session, user.id) is not None,
         is_administrator=user.user_type is UserType.ADMINISTRATOR,
         method=session_claims().get("method"),
         csrf_token=session_claims()["csrf"],

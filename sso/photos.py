@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kinabase.photos import DIRECTORY_PHOTO_SOURCE as PHOTO_SOURCE
-from kinabase.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT_TYPES
+from kinabase.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT_TYPES, shown_photo
 from kinabase.users import User, UserPhoto
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Photo:
 
 def has_photo(session: Session, user: User) -> bool:
     """Whether the user has a photo of any source (stored bytes or a URL)."""
-    return user.photo_url is not None or session.get(UserPhoto, user.id) is not None
+    return user.photo_url is not None or shown_photo(session, user.id) is not None
 
 
 def fetch_my_photo(http: requests.Session, graph_base_url: str, access_token: str) -> Photo | None:

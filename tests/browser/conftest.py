@@ -68,12 +68,23 @@ def relay() -> Iterator[MicrosoftRelay]:
 
 
 @pytest.fixture(scope="session")
+def served_settings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The served service's settings beyond the database and addresses: the app registration,
+    and a job queue of its own (the tests' job workers use the same)."""
+    queue = tmp_path_factory.mktemp("queue") / "jobs.db"
+    return {**REGISTRATION_SETTINGS, "JOBS_SQLITE_PATH": str(queue)}
+
+
+@pytest.fixture(scope="session")
 def served(
-    database_url: str, relay: MicrosoftRelay, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    relay: MicrosoftRelay,
+    served_settings: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServedConsole]:
     """The service under gunicorn on loopback, on the database under test."""
     workdir = tmp_path_factory.mktemp("served")
-    with serve_console(database_url, relay.url, workdir, REGISTRATION_SETTINGS) as console:
+    with serve_console(database_url, relay.url, workdir, served_settings) as console:
         yield console
 
 

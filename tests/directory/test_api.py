@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from jobs.models import Job
 from kinabase.accounts import create_user
+from kinabase.roles import create_role
 from kinabase.users import UserType
 from sso.passwords import hash_password
 from tests.directory.conftest import Cloud, Organisations, kinabase_users, run_job
@@ -89,6 +90,28 @@ def test_candidates_groups_import_and_job_status(
     assert "erin@contoso.test" not in [u["userPrincipalName"] for u in remaining]
 
 
+def test_choices_are_the_user_types_this_organisations_roles_and_the_seats_left(
+    service: Flask, admin: FlaskClient, write: Session, orgs: Organisations
+) -> None:
+    create_role(write, orgs.acme, "Sales")
+    create_role(write, orgs.acme, "Engineering")
+    create_role(write, orgs.globex, "Globex only")
+    create_user(write, orgs.acme, "bob@acme.test", active=True)
+    create_user(write, orgs.acme, "cy@acme.test")  # invited: holds no seat
+    write.commit()
+
+    response = admin.get(f"{API}/choices")
+
+    assert response.status_code == 200, response.text
+    assert response.json["userTypes"] == [
+        {"value": "user", "label": "User"},
+        {"value": "administrator", "label": "Administrator"},
+        {"value": "billing_administrator", "label": "Billing Administrator"},
+    ]
+    assert [role["name"] for role in response.json["roles"]] == ["Engineering", "Sales"]
+    assert response.json["seats"] == {"total": 10, "inUse": 2, "left": 8}  # Ada and Bob
+
+
 def test_sync_is_queued_as_a_job(
     service: Flask, admin: FlaskClient, write: Session, orgs: Organisations
 ) -> None:
@@ -159,6 +182,7 @@ def test_only_administrators_may_use_it(
     user = signed_in(service, write, orgs.acme, "bob@acme.test", UserType.USER)
 
     assert user.get(f"{API}/candidates").status_code == 403
+    assert user.get(f"{API}/choices").status_code == 403
     assert post(user, "/sync").status_code == 403
     anonymous = service.test_client()
     for refused in (anonymous.post(f"{API}/sync"), anonymous.get(f"{API}/candidates")):

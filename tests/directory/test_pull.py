@@ -77,8 +77,8 @@ def test_import_brings_chosen_users_with_their_type_roles_photo_and_manager(
     assert dana.job_title == "Director" and dana.status is UserStatus.ACTIVE
     assert dana.user_type is UserType.ADMINISTRATOR
     assert [role.name for role in roles_of_user(write, orgs.acme, dana.id)] == ["Sales"]
-    assert write.get_one(UserPhoto, dana.id).content == JPEG
-    assert write.get(UserPhoto, erin.id) is None
+    assert write.get_one(UserPhoto, (dana.id, "microsoft")).content == JPEG
+    assert write.get(UserPhoto, (erin.id, "microsoft")) is None
     assert erin.user_type is UserType.USER and roles_of_user(write, orgs.acme, erin.id) == []
     assert manager_of(write, orgs.acme, erin) == dana
     assert erin.entra_object_id == microsoft.erin.object_id
@@ -177,7 +177,7 @@ def test_sync_updates_linked_users_adds_no_one_and_deactivates_the_disabled_and_
     assert sorted(users) == ["dana@contoso.test", "erin@contoso.test", "gail.green@contoso.test"]
     erin = users["erin@contoso.test"]
     assert (erin.job_title, erin.display_name) == ("Sales Lead", "Erin Lead")
-    assert write.get_one(UserPhoto, erin.id).content == JPEG
+    assert write.get_one(UserPhoto, (erin.id, "microsoft")).content == JPEG
     assert users["dana@contoso.test"].status is UserStatus.DEACTIVATED
     assert users["gail.green@contoso.test"].status is UserStatus.DEACTIVATED
     assert outcomes(write, done.id) == {

@@ -43,7 +43,7 @@ def test_first_sign_in_links_the_account_fetches_the_photo_and_starts_a_session(
     assert "HttpOnly" not in cookies["csrf_access_token"]  # scripts and forms read it
     linked = reading.get(User, alice.id)
     assert linked is not None and linked.entra_object_id == scene.alice.object_id
-    photo = reading.get(UserPhoto, alice.id)
+    photo = reading.get(UserPhoto, (alice.id, "microsoft"))
     assert photo is not None
     assert (photo.content, photo.content_type, photo.source) == (JPEG, "image/jpeg", "microsoft")
     assert reading.scalars(select(SignInFlow)).all() == []  # used once, then gone

@@ -37,7 +37,7 @@ def test_a_photo_is_fetched_with_the_delegated_token_and_stored(
     assert request.url == "https://graph.microsoft.com/v1.0/me/photo/$value"
     grant = scene.cloud.access_tokens[request.headers["Authorization"].removeprefix("Bearer ")]
     assert grant.user is scene.alice and grant.scopes == {"User.Read"}
-    photo = reading.get(UserPhoto, alice.id)
+    photo = reading.get(UserPhoto, (alice.id, "microsoft"))
     assert photo is not None and photo.content == JPEG and photo.source == "microsoft"
 
 
@@ -52,7 +52,7 @@ def test_no_photo_at_microsoft_is_not_an_error(
 
     assert response.status_code == 303
     assert len(scene.microsoft.requests_to(PHOTO_PATH)) == 1
-    assert reading.get(UserPhoto, bob.id) is None
+    assert reading.get(UserPhoto, (bob.id, "microsoft")) is None
 
 
 def test_a_photo_the_user_uploaded_is_kept_and_graph_is_not_asked(
@@ -68,8 +68,9 @@ def test_a_photo_the_user_uploaded_is_kept_and_graph_is_not_asked(
     assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
 
     assert scene.microsoft.requests_to(PHOTO_PATH) == []
-    photo = reading.get(UserPhoto, alice.id)
+    photo = reading.get(UserPhoto, (alice.id, "uploaded"))
     assert photo is not None and (photo.content, photo.source) == (b"mine", "uploaded")
+    assert reading.get(UserPhoto, (alice.id, "microsoft")) is None
 
 
 def test_a_photo_url_from_the_directory_counts_as_a_photo(
@@ -104,7 +105,7 @@ def test_a_graph_failure_does_not_stop_the_sign_in(
         response = sign_in_with_microsoft(browser, scene, scene.alice)
 
     assert response.status_code == 303
-    assert reading.get(UserPhoto, alice.id) is None
+    assert reading.get(UserPhoto, (alice.id, "microsoft")) is None
     assert f"Graph answered {status}" in caplog.text
 
 
@@ -118,7 +119,7 @@ def test_something_that_is_not_an_image_is_not_stored(
 
     assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
 
-    assert reading.get(UserPhoto, alice.id) is None
+    assert reading.get(UserPhoto, (alice.id, "microsoft")) is None
 
 
 @pytest.mark.parametrize(
@@ -148,7 +149,7 @@ def test_bytes_that_do_not_decode_as_the_declared_image_type_are_not_stored(
     with caplog.at_level(logging.WARNING, logger="sso.photos"):
         assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
 
-    assert reading.get(UserPhoto, alice.id) is None
+    assert reading.get(UserPhoto, (alice.id, "microsoft")) is None
     assert "not a valid" in caplog.text
 
 
@@ -164,7 +165,7 @@ def test_each_declared_image_type_that_decodes_is_stored(
 
     assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
 
-    photo = reading.get(UserPhoto, alice.id)
+    photo = reading.get(UserPhoto, (alice.id, "microsoft"))
     assert photo is not None and photo.content == scene.alice.photo
 
 
@@ -183,7 +184,7 @@ def test_a_photo_over_4_mib_is_refused_from_its_content_length(
     with caplog.at_level(logging.WARNING, logger="sso.photos"):
         assert sign_in_with_microsoft(browser, scene, scene.alice).status_code == 303
 
-    assert reading.get(UserPhoto, alice.id) is None
+    assert reading.get(UserPhoto, (alice.id, "microsoft")) is None
     assert "larger than 4 MiB" in caplog.text
 
 
