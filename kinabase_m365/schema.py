@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import kinabase.activities
 import kinabase.collections
+import kinabase.contacts
 import kinabase.files
 import kinabase.organisations
 import kinabase.provisioning_clients
