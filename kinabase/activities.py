@@ -184,9 +184,7 @@ def records_with_message(session: Session, org_id: int, internet_message_id: str
     return list(
         session.scalars(
             select(Activity.record_id)
-            .where(
-                Activity.org_id == org_id, Activity.internet_message_id == internet_message_id
-            )
+            .where(Activity.org_id == org_id, Activity.internet_message_id == internet_message_id)
             .order_by(Activity.record_id)
         )
     )
@@ -227,9 +225,7 @@ def attach_file(session: Session, activity: Activity, file: StoredFile) -> None:
     session.flush()
 
 
-def activity_files(
-    session: Session, activity_ids: Iterable[int]
-) -> dict[int, list[StoredFile]]:
+def activity_files(session: Session, activity_ids: Iterable[int]) -> dict[int, list[StoredFile]]:
     """The files of each of these activities, in the order they were added."""
     ids = list(activity_ids)
     if not ids:

@@ -134,10 +134,20 @@ def check_email(raw: str) -> str:
 def create_crm_collections(session: Session, org_id: int) -> Designated:
     """Create the built-in Contacts and Organisations collections and designate them."""
     organisations = _collection(
-        session, org_id, ORGANISATIONS_SLUG, "Organisations", DEFAULT_ORGANISATION_FIELDS, None
+        session,
+        org_id,
+        slug=ORGANISATIONS_SLUG,
+        name="Organisations",
+        fields=DEFAULT_ORGANISATION_FIELDS,
+        link_target=None,
     )
     contacts = _collection(
-        session, org_id, CONTACTS_SLUG, "Contacts", DEFAULT_CONTACT_FIELDS, organisations.id
+        session,
+        org_id,
+        slug=CONTACTS_SLUG,
+        name="Contacts",
+        fields=DEFAULT_CONTACT_FIELDS,
+        link_target=organisations.id,
     )
     session.add(
         CrmCollections(
@@ -153,6 +163,7 @@ def create_crm_collections(session: Session, org_id: int) -> Designated:
 def _collection(
     session: Session,
     org_id: int,
+    *,
     slug: str,
     name: str,
     fields: Sequence[tuple[str, str, FieldType, bool]],
@@ -420,6 +431,16 @@ def create_contact(
         )
     index_record(session, record)
     return record
+
+
+def set_contact_emails(session: Session, record: Record, emails: Sequence[str]) -> None:
+    """Give a contact these addresses (the first is its main one) in its first email field."""
+    cleaned = [check_email(email) for email in emails]
+    email_field = _fields_of_type(session, record.collection_id, FieldType.EMAIL)[0]
+    value: str | list[str] = cleaned if email_field.key == "emails" else cleaned[0]
+    record.data = {**record.data, email_field.key: value}
+    session.flush()
+    index_record(session, record)
 
 
 def create_organisation_record(

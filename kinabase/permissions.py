@@ -27,9 +27,7 @@ def collection_access(session: Session, user: User, collection_id: int) -> Permi
     rows = session.execute(
         select(RolePermission.level, RoleGrant.user_id)
         .join(Role, Role.id == RolePermission.role_id)
-        .outerjoin(
-            RoleGrant, (RoleGrant.role_id == Role.id) & (RoleGrant.user_id == user.id)
-        )
+        .outerjoin(RoleGrant, (RoleGrant.role_id == Role.id) & (RoleGrant.user_id == user.id))
         .where(Role.org_id == user.org_id, RolePermission.collection_id == collection_id)
     ).all()
     if not rows:

@@ -178,9 +178,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("activity_id", "file_id", name=op.f("pk_activity_files")),
     )
-    op.create_index(
-        op.f("ix_activity_files_file_id"), "activity_files", ["file_id"], unique=False
-    )
+    op.create_index(op.f("ix_activity_files_file_id"), "activity_files", ["file_id"], unique=False)
     _backfill_crm_collections()
 
 
