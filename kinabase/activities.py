@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -124,7 +124,7 @@ def add_activity(
         record_id=record.id,
         type=type_,
         content=content,
-        timestamp=timestamp or utcnow(),
+        timestamp=(timestamp or utcnow()).astimezone(UTC),
         author_id=author_id,
     )
     session.add(activity)
@@ -149,7 +149,7 @@ def log_email(
         record_id=record.id,
         type=ActivityType.EMAIL,
         content=message.content,
-        timestamp=message.timestamp,
+        timestamp=message.timestamp.astimezone(UTC),
         author_id=author_id,
         subject=message.subject,
         sender_email=message.sender_email,
