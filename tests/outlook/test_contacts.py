@@ -24,7 +24,11 @@ def test_a_contact_is_added_and_linked_to_its_organisation(world: World, crm: Cr
         "POST",
         "/contacts",
         grace,
-        json={"name": " Mary Somerville ", "email": "mary@engines.example", "organisationId": engines},
+        json={
+            "name": " Mary Somerville ",
+            "email": "mary@engines.example",
+            "organisationId": engines,
+        },
     )
 
     assert response.status_code == 201, response.text
@@ -33,7 +37,10 @@ def test_a_contact_is_added_and_linked_to_its_organisation(world: World, crm: Cr
     assert response.json["emails"] == ["mary@engines.example"]
     assert response.json["organisation"] == {"id": engines, "name": "Analytical Engines"}
     (match,) = world.call(
-        "POST", "/lookup", grace, json={"addresses": [{"email": "MARY@engines.example", "role": "to"}]}
+        "POST",
+        "/lookup",
+        grace,
+        json={"addresses": [{"email": "MARY@engines.example", "role": "to"}]},
     ).json["addresses"]
     assert [c["id"] for c in match["contacts"]] == [response.json["id"]]
 
@@ -63,7 +70,11 @@ def test_a_contact_cannot_link_to_another_organisations_record(world: World, crm
         "POST",
         "/contacts",
         world.globex.directory["grace"],
-        json={"name": "Eve", "email": "eve@spy.example", "organisationId": crm.organisations["engines"]},
+        json={
+            "name": "Eve",
+            "email": "eve@spy.example",
+            "organisationId": crm.organisations["engines"],
+        },
     )
 
     assert response.status_code == 404
@@ -98,7 +109,10 @@ def test_an_organisation_is_added_with_its_domain_once(world: World) -> None:
     grace = world.acme.directory["grace"]
 
     created = world.call(
-        "POST", "/organisations", grace, json={"name": "Difference Ltd", "domain": "Difference.EXAMPLE."}
+        "POST",
+        "/organisations",
+        grace,
+        json={"name": "Difference Ltd", "domain": "Difference.EXAMPLE."},
     )
     again = world.call(
         "POST", "/organisations", grace, json={"name": "Copy", "domain": "difference.example"}
@@ -136,11 +150,16 @@ def test_users_without_edit_access_cannot_add_contacts(world: World) -> None:
         session.commit()
 
     response = world.call(
-        "POST", "/contacts", world.acme.directory["grace"], json={"name": "X", "email": "x@y.example"}
+        "POST",
+        "/contacts",
+        world.acme.directory["grace"],
+        json={"name": "X", "email": "x@y.example"},
     )
 
     assert response.status_code == 403
-    assert response.json == {"message": "You cannot add contacts: ask an Administrator for edit access."}
+    assert response.json == {
+        "message": "You cannot add contacts: ask an Administrator for edit access."
+    }
 
 
 def test_without_a_designated_collection_the_pane_is_told_to_set_up(world: World) -> None:

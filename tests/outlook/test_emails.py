@@ -50,7 +50,11 @@ def test_an_email_is_logged_on_the_matched_contacts_by_default(world: World, crm
     assert first["type"] == "email"
     assert first["subject"] == "Engine order"
     assert first["sender"] == {"email": "Ada@engines.example", "name": "Ada Lovelace"}
-    assert first["recipients"][1] == {"email": "charles@ENGINES.example", "name": "Charles", "kind": "cc"}
+    assert first["recipients"][1] == {
+        "email": "charles@ENGINES.example",
+        "name": "Charles",
+        "kind": "cc",
+    }
     assert first["timestamp"] == "2026-11-30T08:15:00+00:00"
     assert first["internetMessageId"] == MESSAGE_ID
     assert first["author"] == {"id": world.acme.user_ids["grace"], "name": "Grace Acme"}
@@ -189,7 +193,10 @@ def test_recent_activities_of_a_record(world: World, crm: Crm) -> None:
 
     assert response.status_code == 200
     assert [a["subject"] for a in response.json["activities"]] == ["Number 2", "Number 1"]
-    assert world.call("GET", f"/records/{crm.contacts['ada']}/activities?limit=0", grace).status_code == 400
+    assert (
+        world.call("GET", f"/records/{crm.contacts['ada']}/activities?limit=0", grace).status_code
+        == 400
+    )
     with world.writing() as session:
         count = session.scalar(select(func.count()).select_from(Activity))
     assert count == 6

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kinabase.activities import ActivityType, add_activity
+from kinabase.contacts import designated_collections
 from kinabase.files import get_record
 from kinabase.roles import PermissionLevel, create_role, grant_role, set_permission
-from kinabase.contacts import designated_collections
 from tests.outlook.conftest import Crm, World
 
 
@@ -140,9 +140,7 @@ def test_another_organisations_records_are_never_matched(world: World, crm: Crm)
     assert acme_grace["colleague"] is None
 
 
-def test_recent_activities_of_the_matched_records_come_newest_first(
-    world: World, crm: Crm
-) -> None:
+def test_recent_activities_of_the_matched_records_come_newest_first(world: World, crm: Crm) -> None:
     with world.writing() as session:
         ada = get_record(session, world.acme.org_id, crm.contacts["ada"])
         engines = get_record(session, world.acme.org_id, crm.organisations["engines"])

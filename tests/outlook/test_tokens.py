@@ -9,7 +9,6 @@ import jwt
 import pytest
 
 from outlook import tokens
-
 from tests.emulators.keys import foreign_key
 from tests.outlook.conftest import World
 
