@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
+from urllib.parse import urlencode
 
 import jwt
 import pytest
@@ -44,13 +47,15 @@ def test_a_v1_token_for_the_api_uri_from_sts_is_accepted(world: World) -> None:
     assert world.call("GET", "/me", token=token).status_code == 200
 
 
-def test_the_token_the_emulator_issues_for_the_api_scope_is_accepted(world: World) -> None:
-    from kinabase_m365.runtime import current_settings  # noqa: PLC0415
+def test_the_config_tells_msal_what_to_ask_for_without_a_token(world: World) -> None:
+    response = world.app.test_client().get("/outlook/api/config")
 
-    with world.app.app_context():
-        scope = world.app.test_client().get("/outlook/api/config").json["scope"]
-        assert current_settings().microsoft_client_id in scope
-    assert scope == f"api://{world.registration.client_id}/access_as_user"
+    assert response.status_code == 200
+    assert response.json == {
+        "clientId": world.registration.client_id,
+        "scope": f"api://{world.registration.client_id}/access_as_user",
+        "authority": "https://login.microsoftonline.com/organizations",
+    }
 
 
 def test_no_token_or_another_scheme_is_refused(world: World) -> None:
@@ -203,3 +208,51 @@ def test_a_rolled_over_key_is_fetched_again_after_the_refetch_interval(
 
     assert world.call("GET", "/me", grace).status_code == 200
     assert len(world.microsoft.requests_to("/keys")) == 2
+
+
+def test_the_token_entra_issues_for_the_api_scope_is_accepted(world: World) -> None:
+    """The whole round trip at the Entra emulator: authorization code with PKCE for the scope
+    `api://<client id>/access_as_user`, as MSAL.js asks in the task pane; the access token
+    Entra answers with is a JWT for the API, which the service accepts."""
+    client_id = world.registration.client_id
+    redirect_uri = "https://localhost/outlook/taskpane"
+    world.registration.redirect_uris.append(redirect_uri)
+    verifier = "v" * 64
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    scope = world.app.test_client().get("/outlook/api/config").json["scope"]
+    authority = f"https://login.microsoftonline.com/{world.acme.tenant.tenant_id}/oauth2/v2.0"
+    query = urlencode(
+        {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "response_mode": "form_post",
+            "scope": f"openid profile {scope}",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "state": "s",
+        }
+    )
+    grace = world.acme.directory["grace"]
+    form = world.microsoft.browser.sign_in(
+        f"{authority}/authorize?{query}", grace.user_principal_name
+    )
+    answer = world.microsoft.session.post(
+        f"{authority}/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "client_secret": world.registration.client_secret,
+            "code": form.fields["code"],
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+    ).json()
+    claims = jwt.decode(answer["access_token"], options={"verify_signature": False})
+
+    assert claims["aud"] == client_id and claims["scp"] == "access_as_user"
+    response = world.call("GET", "/me", token=answer["access_token"])
+    assert response.status_code == 200, response.text
+    assert response.json["user"]["id"] == world.acme.user_ids["grace"]
