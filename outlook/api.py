@@ -55,6 +55,7 @@ from outlook.auth import bearer_required, caller
 from outlook.errors import (
     AccessDenied,
     Conflict,
+    LengthRequired,
     MicrosoftUnreachable,
     NotFoundHere,
     OutlookError,
@@ -246,7 +247,7 @@ def save_attachment(activity_id: int) -> tuple[Response, int]:
         return jsonify(_file_info(existing)), 200
     size = request.content_length
     if size is None:
-        raise OutlookError("An attachment needs a Content-Length.")
+        raise LengthRequired("An attachment needs a Content-Length.")
     info = emails.save_attachment(
         database,
         org_id,

@@ -47,6 +47,12 @@ class NothingToLogOn(OutlookError):
     status = 422
 
 
+class LengthRequired(OutlookError):
+    """An attachment upload without Content-Length: its size must be known before it is stored."""
+
+    status = 411
+
+
 class MicrosoftUnreachable(OutlookError):
     """Microsoft (its signing keys) or the storage provider cannot be reached now."""
 

@@ -3,6 +3,7 @@ storage provider (built-in or SharePoint), once per name."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import quote
 
@@ -120,3 +121,18 @@ def test_attachments_go_to_sharepoint_when_the_organisation_stores_there(
     with world.app.app_context():
         info, _ = open_file(world.database, world.acme.org_id, response.json["id"])
     assert info.provider == "sharepoint"
+
+
+def test_an_attachment_without_a_length_is_refused(world: World, crm: Crm) -> None:
+    activity_id = _log(world)
+
+    response = world.call(
+        "POST",
+        f"/activities/{activity_id}/attachments",
+        world.acme.directory["grace"],
+        input_stream=io.BytesIO(PDF),
+        headers={"X-File-Name": "quote.pdf", "Transfer-Encoding": "chunked"},
+    )
+
+    assert response.status_code == 411
+    assert response.json == {"message": "An attachment needs a Content-Length."}
