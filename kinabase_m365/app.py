@@ -15,7 +15,7 @@ import directory.jobs
 import files
 import graph
 import jobs
-import outlook
+import outlook.api
 import scim_server.resources
 import sso
 from kinabase_m365 import database, health, metrics, request_log, security_headers
@@ -56,5 +56,5 @@ def create_app(
     files.init_app(app)
     jobs.init_app(app, directory.jobs.HANDLERS)
     admin.init_app(app)
-    outlook.init_app(app)
+    outlook.api.init_app(app)
     return app

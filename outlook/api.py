@@ -20,7 +20,7 @@ import logging
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -76,6 +76,11 @@ log = logging.getLogger(__name__)
 RECENT_PER_ADDRESS = 5
 
 
+def init_app(app: Flask) -> None:
+    """Register the add-in API on the app."""
+    app.register_blueprint(blueprint)
+
+
 @blueprint.get("/config")
 def config() -> Response:
     """The client id, scope and authority the task pane's MSAL.js asks Entra with."""
@@ -124,6 +129,12 @@ def lookup() -> Response:
     """What Kinabase has for each address of the open email."""
     body = _load(LookupSchema())
     session, user = db_session(), caller().user
+    designated = designated_collections(session, user.org_id)
+    collections = [c for c in (designated.contacts, designated.organisations) if c is not None]
+    if collections and not any(can_view(session, user, c.id) for c in collections):
+        raise AccessDenied(
+            "You cannot see contacts or organisations: ask an Administrator for access."
+        )
     addresses = [Address(a["email"], a["name"], a["role"]) for a in body["addresses"]]
     matches = match_addresses(session, user, addresses)
     renderer = Renderer(session, user.org_id)

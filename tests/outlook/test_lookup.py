@@ -223,3 +223,27 @@ def test_the_lookup_says_where_the_message_is_logged_already(world: World, crm: 
     )
 
     assert response.json["logged"] == {"recordIds": [crm.contacts["ada"]]}
+
+
+def test_a_user_who_can_see_neither_contacts_nor_organisations_is_refused(
+    world: World, crm: Crm
+) -> None:
+    with world.writing() as session:
+        designated = designated_collections(session, world.acme.org_id)
+        assert designated.contacts is not None and designated.organisations is not None
+        sales = create_role(session, world.acme.org_id, "Sales")
+        for collection in (designated.contacts, designated.organisations):
+            set_permission(session, sales, collection.id, PermissionLevel.VIEW)
+        session.commit()
+
+    response = world.call(
+        "POST",
+        "/lookup",
+        world.acme.directory["grace"],
+        json={"addresses": [{"email": "ada@engines.example", "role": "from"}]},
+    )
+
+    assert response.status_code == 403
+    assert response.json == {
+        "message": "You cannot see contacts or organisations: ask an Administrator for access."
+    }
