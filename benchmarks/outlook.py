@@ -78,6 +78,7 @@ def run(url: str, contacts: int, rounds: int) -> None:
             "database_url": url,
             "environment": "test",
             "secret_key": "bench-secret-key",
+            "log_level": "WARNING",
             "microsoft_client_id": registration.client_id,
             "microsoft_client_secret": registration.client_secret or "",
         },
