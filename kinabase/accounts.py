@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kinabase.colleagues import create_colleague_record, create_colleagues_collection
 from kinabase.collections import Record
+from kinabase.contacts import create_crm_collections
 from kinabase.errors import EmailInUse
 from kinabase.licences import take_seat
 from kinabase.names import clean_name
@@ -18,7 +19,8 @@ from kinabase.users import User, UserStatus, UserType, find_user_by_email
 
 
 def create_organisation(session: Session, name: str, licence_seats: int = 25) -> Organisation:
-    """Create an organisation with its built-in Colleagues collection.
+    """Create an organisation with its built-in Colleagues, Contacts and Organisations collections
+    (the last two designated to hold contacts and organisations).
 
     The name loses surrounding whitespace; a blank or multi-line name is InvalidName, and
     nothing is written.
@@ -30,6 +32,7 @@ def create_organisation(session: Session, name: str, licence_seats: int = 25) ->
     session.add(organisation)
     session.flush()
     create_colleagues_collection(session, organisation.id)
+    create_crm_collections(session, organisation.id)
     return organisation
 
 

@@ -30,6 +30,7 @@ class FieldType(enum.StrEnum):
 
     TEXT = "text"
     EMAIL = "email"
+    DOMAIN = "domain"  # an Internet domain (engines.example), as organisations have
     PHONE = "phone"
     NUMBER = "number"
     DATE = "date"
@@ -73,6 +74,11 @@ class Field(Base):
         )
     )
     is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The collection a linked_record field links to (a contact's Organisation field links to the
+    # organisations collection); None for other types and for fields made before it was kept.
+    target_collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="SET NULL")
+    )
 
 
 class Record(Base):

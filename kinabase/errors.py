@@ -58,3 +58,15 @@ class IncompleteUpload(DomainError):
 
 class StorageFailed(DomainError):
     """The storage provider could not store, read or delete the bytes (the message says why)."""
+
+
+class DuplicateRecord(DomainError):
+    """A contact with this email address, or an organisation with this domain, already exists."""
+
+    def __init__(self, message: str, record_id: int) -> None:
+        self.record_id = record_id
+        super().__init__(message)
+
+
+class NotDesignated(DomainError):
+    """No collection of the organisation is designated to hold contacts, or organisations."""

@@ -17,6 +17,7 @@ import files
 import files.migration
 import graph
 import jobs
+import outlook.api
 import scim_server.resources
 import sso
 from kinabase_m365 import database, health, metrics, request_log, security_headers
@@ -58,4 +59,5 @@ def create_app(
     jobs.init_app(app, {**directory.jobs.HANDLERS, **files.migration.HANDLERS})
     admin.init_app(app)
     console.init_app(app)
+    outlook.api.init_app(app)
     return app

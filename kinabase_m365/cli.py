@@ -30,6 +30,7 @@ from kinabase_m365.directory_commands import add_directory_commands
 from kinabase_m365.directory_pull_commands import PullRefused, add_directory_pull_commands
 from kinabase_m365.field_commands import add_field_commands
 from kinabase_m365.file_commands import add_file_commands
+from kinabase_m365.outlook_commands import add_outlook_commands
 from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
 from kinabase_m365.tenant_commands import add_disconnect_command
@@ -121,6 +122,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_directory_commands(commands, user_actions, _unit_of_work)
     add_field_commands(commands, _unit_of_work)
     add_file_commands(commands)
+    add_outlook_commands(commands, _unit_of_work)
     add_directory_pull_commands(commands, org, _unit_of_work)
 
     serve = commands.add_parser("serve", help="serve with gunicorn")

@@ -7,7 +7,9 @@ from sqlalchemy import MetaData
 import directory.delta_links  # noqa: F401 - imported for its table
 import files.moves  # noqa: F401 - imported for their tables
 import jobs.models  # noqa: F401 - imported for their tables
+import kinabase.activities
 import kinabase.collections
+import kinabase.contacts
 import kinabase.files
 import kinabase.organisations
 import kinabase.provisioning_activity

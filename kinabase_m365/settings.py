@@ -84,6 +84,8 @@ class Settings:
     jobs_sqlite_path: str = DEFAULT_JOBS_SQLITE_PATH
     job_stale_seconds: int = 60
     provisioning_activity_retention_days: int = 30
+    # The Application ID URI of the service's API (Entra "Expose an API"); empty: api://<client id>
+    outlook_api_identifier_uri: str = ""
 
     def __repr__(self) -> str:
         shown = []
@@ -163,6 +165,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "JOBS_SQLITE_PATH": "jobs_sqlite_path",
     "JOB_STALE_SECONDS": "job_stale_seconds",
     "PROVISIONING_ACTIVITY_RETENTION_DAYS": "provisioning_activity_retention_days",
+    "OUTLOOK_API_IDENTIFIER_URI": "outlook_api_identifier_uri",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 

@@ -19,8 +19,19 @@ PROJECT = (
     "jobs",
     "admin",
     "console",
+    "outlook",
 )
-FEATURES = ("scim_server", "sso", "graph", "files", "directory", "jobs", "admin", "console")
+FEATURES = (
+    "scim_server",
+    "sso",
+    "graph",
+    "files",
+    "directory",
+    "jobs",
+    "admin",
+    "console",
+    "outlook",
+)
 # The modules that wire the features together; no feature, and no part of the shell the features
 # import, may depend on them.
 WIRING = ("kinabase_m365.app", "kinabase_m365.cli", "kinabase_m365.server", "kinabase_m365.migrate")
@@ -36,7 +47,17 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "kinabase_m365/runtime.py": (*FEATURES, *WIRING),
     "kinabase_m365/metrics.py": (*FEATURES, *WIRING),
     "kinabase_m365/request_log.py": (*FEATURES, *WIRING),
-    "scim_server": ("sso", "graph", "files", "directory", "jobs", "admin", "console", *WIRING),
+    "scim_server": (
+        "sso",
+        "graph",
+        "files",
+        "directory",
+        "jobs",
+        "admin",
+        "console",
+        "outlook",
+        *WIRING,
+    ),
     "scim_server/protocol": ("kinabase", "kinabase_m365", "sso", "graph", "flask", "sqlalchemy"),
     "scim_server/store": (
         "kinabase_m365",
@@ -63,9 +84,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # The HTTP edge parses, calls the provisioning service and renders: no use case of its own.
     "scim_server/resources": ("scim_server.store", "scim_server.mapping", *WIRING),
     # Sign-in links to the console's pages by path, never by importing them.
-    "sso": ("scim_server", "files", "directory", "jobs", "admin", "console", *WIRING),
+    "sso": ("scim_server", "files", "directory", "jobs", "admin", "console", "outlook", *WIRING),
     # Files use sign-in's sessions, the Microsoft client and the jobs (the migration); never SCIM.
-    "files": ("scim_server", "directory", "admin", "console", *WIRING),
+    "files": ("scim_server", "directory", "admin", "console", "outlook", *WIRING),
     # The Microsoft client knows nothing of sign-in, and of SCIM only what it may call.
     "graph": (
         "sso",
@@ -74,6 +95,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "jobs",
         "admin",
         "console",
+        "outlook",
         "scim_server.resources",
         "scim_server.store",
         "scim_server.mapping",
@@ -86,18 +108,43 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sso",
         "admin",
         "console",
+        "outlook",
         "scim_server.resources",
         "scim_server.store",
         "scim_server.mapping",
         *WIRING,
     ),
     # Jobs know how to run a job, not what any job does: features hand them their handlers.
-    "jobs": ("scim_server", "sso", "graph", "directory", "files", "admin", "console", *WIRING),
+    "jobs": (
+        "scim_server",
+        "sso",
+        "graph",
+        "directory",
+        "files",
+        "admin",
+        "console",
+        "outlook",
+        *WIRING,
+    ),
     # Admin pages call the features' use cases and sign-in's session checks.
-    "admin": ("scim_server", *WIRING),
+    "admin": ("scim_server", "outlook", *WIRING),
     # The console's pages call the features' use cases (the provisioning service, never the SCIM
     # store, mapping or HTTP edge) and sign-in's sessions.
-    "console": ("scim_server.store", "scim_server.mapping", "scim_server.resources", *WIRING),
+    "console": (
+        "scim_server.store",
+        "scim_server.mapping",
+        "scim_server.resources",
+        "outlook",
+        *WIRING,
+    ),
+    # The add-in API authenticates by bearer tokens of its own (never sign-in's cookie sessions),
+    # stores attachments through the files' use cases and reads Microsoft through its client.
+    "outlook": ("scim_server", "sso", "directory", "jobs", "admin", "console", *WIRING),
+    # Its token checks take plain values and the HTTP session: no Flask, no database.
+    "outlook/tokens.py": ("flask", "sqlalchemy", "kinabase", "kinabase_m365"),
+    # Its use cases are called with a session and a user: no Flask either.
+    "outlook/matching.py": ("flask", "kinabase_m365"),
+    "outlook/emails.py": ("flask",),
 }
 
 

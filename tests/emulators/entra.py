@@ -8,7 +8,9 @@
   Codes are bound to client, redirect URI, PKCE challenge (RFC 7636) and nonce; a user of another
   tenant at a tenant-specific authority gets AADSTS50020, as Entra answers.
 - `POST /{tenant}/oauth2/v2.0/token`: authorization_code (single-use codes) and
-  client_credentials (only after admin consent; AADSTS7000229 before).
+  client_credentials (only after admin consent; AADSTS7000229 before). A code asked for a
+  registered app's own API (`api://<client id>/access_as_user`) gets a signed JWT access token
+  for that API (`entra_tokens.mint_api_access_token`), as the Outlook task pane's is.
 - `GET /{tenant}/v2.0/adminconsent`: records the consent and redirects with
   `admin_consent=True&tenant=…`, or with `error`/`error_description`.
 - `GET /common/discovery/instance`: msal's instance and alias discovery.
@@ -29,10 +31,12 @@ from tests.emulators.entra_tokens import (
     TOKEN_LIFETIME_SECONDS,
     AuthorizationCode,
     TokenError,
+    api_scopes,
     authenticate_client,
     check_code,
     client_credentials_grant,
     client_info,
+    mint_api_access_token,
     mint_id_token,
 )
 
@@ -186,12 +190,20 @@ class EntraEmulator:
         check_code(code, form, client.client_id)
         scopes = code.scopes - {"openid", "profile", "offline_access", "email"}
         grant = AccessGrant(code.user.tenant_id, client.client_id, frozenset(scopes), code.user)
+        api = api_scopes(frozenset(scopes), self.cloud)
+        access_token = (
+            mint_api_access_token(
+                self.cloud, code.user, api[0], base_url=self.base_url(), scopes=(api[1],)
+            )
+            if api is not None
+            else self.cloud.issue_access_token(grant)
+        )
         body: dict[str, Any] = {
             "token_type": "Bearer",
             "scope": " ".join(sorted(scopes)),
             "expires_in": TOKEN_LIFETIME_SECONDS,
             "ext_expires_in": TOKEN_LIFETIME_SECONDS,
-            "access_token": self.cloud.issue_access_token(grant),
+            "access_token": access_token,
             "id_token": mint_id_token(self.cloud, self.base_url(), code),
             "client_info": client_info(code.user),
         }

@@ -6,6 +6,10 @@ RS256, `kid` header, `iss` = `https://{host}/{tid}/v2.0`, `aud` = client id, `ti
 `wids` (directory roles: Global Administrator for admins), `idp` and `acct` for guests, `nonce`
 echoed exactly as the authorization request sent it, and `ver` 2.0. `cloud.faults` bends any
 of these for a test.
+
+Access tokens for Graph are opaque here (clients must not read them); an access token for a
+registered app's own API (`api://<client id>/…`, the Outlook add-in's) is a signed JWT, as the
+API must verify it: `mint_api_access_token`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from tests.emulators.cloud import (
     DirectoryUser,
     MicrosoftCloud,
 )
+from tests.emulators.keys import SigningKey
 
 CODE_LIFETIME_SECONDS = 600
 TOKEN_LIFETIME_SECONDS = 3600
@@ -201,3 +206,68 @@ def client_credentials_grant(
         ext_expires_in=TOKEN_LIFETIME_SECONDS,
         access_token=token,
     )
+
+
+def mint_api_access_token(
+    cloud: MicrosoftCloud,
+    user: DirectoryUser,
+    client_id: str,
+    *,
+    base_url: str = "https://login.microsoftonline.com",
+    version: str = "2.0",
+    audience: str | None = None,
+    scopes: tuple[str, ...] = ("access_as_user",),
+    tenant_id: str | None = None,
+    issuer: str | None = None,
+    now: float | None = None,
+    lifetime: int = TOKEN_LIFETIME_SECONDS,
+    signing_key: SigningKey | None = None,
+    extra_claims: dict[str, Any] | None = None,
+) -> str:
+    """An access token for the app's own API (`api://<client id>/access_as_user`), as Entra
+    issues it to the Outlook task pane by nested app authentication or on behalf of the user.
+
+    v2.0 tokens ("Access token claims reference"): `aud` the client id, `iss`
+    `https://{host}/{tid}/v2.0`, `azp`, `preferred_username`; v1.0 tokens: `aud` the Application
+    ID URI, `iss` `https://sts.windows.net/{tid}/`, `appid`, `upn`. Both: `tid`, `oid`, `name`,
+    `scp` (space-separated scopes), `iat`/`nbf`/`exp`, `ver`. The keyword arguments bend any of
+    them for a test (another audience, tenant, lifetime or signing key).
+    """
+    now = time.time() if now is None else now
+    tid = tenant_id or user.tenant_id
+    v1 = version == "1.0"
+    claims: dict[str, Any] = {
+        "aud": audience or (f"api://{client_id}" if v1 else client_id),
+        "iss": issuer or (f"https://sts.windows.net/{tid}/" if v1 else f"{base_url}/{tid}/v2.0"),
+        "iat": int(now),
+        "nbf": int(now),
+        "exp": int(now) + lifetime,
+        "name": user.display_name,
+        "oid": user.object_id,
+        "scp": " ".join(scopes),
+        "sub": hashlib.sha256(f"{user.object_id}:{client_id}:api".encode()).hexdigest()[:43],
+        "tid": tid,
+        "uti": uuid.uuid4().hex[:22],
+        "ver": version,
+        **({"appid": client_id, "upn": user.user_principal_name} if v1 else {}),
+        **({} if v1 else {"azp": client_id, "preferred_username": user.user_principal_name}),
+    }
+    for name, value in (extra_claims or {}).items():
+        if value is None:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    key = signing_key or cloud.keys.signing_key
+    return jwt.encode(
+        claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid, "x5t": key.kid}
+    )
+
+
+def api_scopes(scopes: frozenset[str], cloud: MicrosoftCloud) -> tuple[str, str] | None:
+    """(client id, scope) when the request asks for a registered app's own API
+    (`api://<client id>/<scope>`), else None."""
+    for scope in scopes:
+        resource, _, name = scope.rpartition("/")
+        if resource.startswith("api://") and resource[len("api://") :] in cloud.apps and name:
+            return resource[len("api://") :], name
+    return None

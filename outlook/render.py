@@ -1,0 +1,131 @@
+"""Records and activities as the task pane reads them (docs/outlook.md, "Objects").
+
+A `Renderer` is made per request: it knows the organisation's designated collections and loads
+what records and activities refer to (linked organisations, authors, files) a batch at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kinabase.activities import Activity, activity_files
+from kinabase.colleagues import colleagues_collection
+from kinabase.collections import Collection, Record
+from kinabase.contacts import (
+    DOMAIN,
+    EMAIL,
+    designated_collections,
+    linked_organisations,
+    record_addresses,
+    record_name,
+)
+from kinabase.files import StoredFile
+from kinabase.users import User
+
+CONTACTS = "contacts"
+ORGANISATIONS = "organisations"
+COLLEAGUES = "colleagues"
+
+
+class Renderer:
+    """JSON of the organisation's records and activities."""
+
+    def __init__(self, session: Session, org_id: int) -> None:
+        self.session = session
+        self.org_id = org_id
+        designated = designated_collections(session, org_id)
+        self.contacts_id = designated.contacts.id if designated.contacts else None
+        self.organisations_id = designated.organisations.id if designated.organisations else None
+        self.colleagues_id = colleagues_collection(session, org_id).id
+
+    def role_of(self, record: Record) -> str:
+        """What the record's collection holds, for the pane: contacts, organisations, colleagues,
+        or another collection's own slug."""
+        if record.collection_id == self.contacts_id:
+            return CONTACTS
+        if record.collection_id == self.organisations_id:
+            return ORGANISATIONS
+        if record.collection_id == self.colleagues_id:
+            return COLLEAGUES
+        collection = self.session.get(Collection, record.collection_id)
+        return collection.slug if collection is not None else ""
+
+    def records(self, records: Sequence[Record]) -> list[dict[str, Any]]:
+        """Records as the pane shows them."""
+        links: dict[int, Record] = {}
+        if self.contacts_id is not None:
+            contacts = [r.id for r in records if r.collection_id == self.contacts_id]
+            links = linked_organisations(self.session, self.contacts_id, contacts)
+        return [self._record(record, links.get(record.id)) for record in records]
+
+    def record(self, record: Record) -> dict[str, Any]:
+        """One record as the pane shows it."""
+        return self.records([record])[0]
+
+    def _record(self, record: Record, organisation: Record | None) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "collection": self.role_of(record),
+            "collectionId": record.collection_id,
+            "name": record_name(record),
+            "emails": record_addresses(self.session, record, EMAIL),
+            "domains": record_addresses(self.session, record, DOMAIN),
+            "organisation": (
+                {"id": organisation.id, "name": record_name(organisation)}
+                if organisation is not None
+                else None
+            ),
+        }
+
+    def activities(self, activities: Sequence[Activity]) -> list[dict[str, Any]]:
+        """Activities as the pane shows them, with their authors and files."""
+        authors = self._authors(a.author_id for a in activities if a.author_id is not None)
+        files = activity_files(self.session, (a.id for a in activities))
+        return [
+            _activity(activity, authors.get(activity.author_id or 0), files.get(activity.id, []))
+            for activity in activities
+        ]
+
+    def _authors(self, ids: Iterable[int]) -> dict[int, User]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        users = self.session.scalars(
+            select(User).where(User.org_id == self.org_id, User.id.in_(wanted))
+        )
+        return {user.id: user for user in users}
+
+
+def _activity(activity: Activity, author: User | None, files: list[StoredFile]) -> dict[str, Any]:
+    is_email = activity.sender_email is not None
+    return {
+        "id": activity.id,
+        "recordId": activity.record_id,
+        "type": activity.type.value,
+        "timestamp": activity.timestamp.isoformat(),
+        "author": {"id": author.id, "name": author.name} if author is not None else None,
+        "content": activity.content,
+        "subject": activity.subject,
+        "sender": (
+            {"email": activity.sender_email, "name": activity.sender_name or ""}
+            if is_email
+            else None
+        ),
+        "recipients": activity.recipients or [],
+        "internetMessageId": activity.internet_message_id,
+        "files": [file_json(file) for file in files],
+    }
+
+
+def file_json(file: StoredFile) -> dict[str, Any]:
+    """A file of an activity, as the pane lists it."""
+    return {
+        "id": file.id,
+        "name": file.name,
+        "size": file.size,
+        "contentType": file.content_type,
+    }
