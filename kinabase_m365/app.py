@@ -15,6 +15,7 @@ import directory.jobs
 import files
 import graph
 import jobs
+import outlook.pages
 import scim_server.resources
 import sso
 from kinabase_m365 import database, health, metrics, request_log, security_headers
@@ -55,4 +56,5 @@ def create_app(
     files.init_app(app)
     jobs.init_app(app, directory.jobs.HANDLERS)
     admin.init_app(app)
+    outlook.pages.init_app(app)
     return app
