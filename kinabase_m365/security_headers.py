@@ -42,14 +42,13 @@ def add_security_headers(response: Response) -> Response:
     mimetype = response.mimetype or ""
     if personal or mimetype.endswith("+json") or "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
-    if mimetype == "text/html":
-        if "Content-Security-Policy" not in response.headers:
-            # A page's own policy says who may frame it (frame-ancestors): X-Frame-Options DENY
-            # would forbid what it allows in browsers that read only the older header.
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers["Content-Security-Policy"] = content_security_policy(
-                current_settings().microsoft_authority_host
-            )
+    # A page's own policy says who may frame it (frame-ancestors): X-Frame-Options DENY would
+    # forbid what it allows in browsers that read only the older header.
+    if mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            current_settings().microsoft_authority_host
+        )
     return response
 
 

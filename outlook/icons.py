@@ -44,5 +44,8 @@ def _draw_k(draw: ImageDraw.ImageDraw, big: int) -> None:
     right = round(big * 0.72)
     draw.rectangle((left, top, left + stroke, bottom), fill=FOREGROUND)
     draw.line((left + stroke, middle, right, top), fill=FOREGROUND, width=stroke)
-    draw.line((left + stroke + stroke // 2, middle - stroke // 3, right, bottom), fill=FOREGROUND,
-              width=stroke)
+    draw.line(
+        (left + stroke + stroke // 2, middle - stroke // 3, right, bottom),
+        fill=FOREGROUND,
+        width=stroke,
+    )

@@ -18,8 +18,9 @@ PROJECT = (
     "directory",
     "jobs",
     "admin",
+    "outlook",
 )
-FEATURES = ("scim_server", "sso", "graph", "files", "directory", "jobs", "admin")
+FEATURES = ("scim_server", "sso", "graph", "files", "directory", "jobs", "admin", "outlook")
 # The modules that wire the features together; no feature, and no part of the shell the features
 # import, may depend on them.
 WIRING = ("kinabase_m365.app", "kinabase_m365.cli", "kinabase_m365.server", "kinabase_m365.migrate")
@@ -91,6 +92,23 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "jobs": ("scim_server", "sso", "graph", "directory", "admin", *WIRING),
     # Admin pages call the features' use cases and sign-in's session checks.
     "admin": ("scim_server", *WIRING),
+    # The add-in's pages (manifest, icons, task pane) read settings only: what the pane shows
+    # comes from the add-in's API, in the browser.
+    "outlook/pages.py": (
+        "kinabase",
+        "scim_server",
+        "sso",
+        "graph",
+        "files",
+        "directory",
+        "jobs",
+        "admin",
+        "sqlalchemy",
+        *WIRING,
+    ),
+    # The manifest's values and the icons are plain functions of settings' values.
+    "outlook/manifest.py": ("kinabase", "kinabase_m365", "flask", "sqlalchemy", "outlook.pages"),
+    "outlook/icons.py": ("kinabase", "kinabase_m365", "flask", "sqlalchemy", "outlook.pages"),
 }
 
 
