@@ -17,8 +17,13 @@
  * and sends the token back. A dialog's token is kept until a minute before it expires.
  */
 
-/** An Office.js call that failed; `message` is Office's own. */
-export class OfficeError extends Error {}
+/** An Office.js call that failed; `message` is Office's own, or says what went wrong. */
+export class OfficeError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "OfficeError";
+  }
+}
 
 function address(details) {
   if (!details || !details.emailAddress) return null;
