@@ -10,6 +10,7 @@
 export class ApiError extends Error {
   constructor(status, message, body = {}) {
     super(message);
+    this.name = "ApiError";
     this.status = status;
     this.body = body;
   }
