@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint js-test vendor-msal install dev-install conformance bench bench-scale clean
+.PHONY: run test lint js-test vendor-msal install dev-install conformance screenshots bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ vendor-msal: node_modules/.installed
 ## (SQLite, plus PostgreSQL with TEST_DATABASE_URL)
 conformance: dev-install
 	$(BIN)/pytest -q -m conformance
+
+## screenshots: the browser tests, writing each console page's screenshot to docs/screenshots/
+## (an ordinary test run writes them to a temporary directory; needs /usr/bin/chromium)
+screenshots: dev-install
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -p no:randomly tests/browser -k "sqlite"
 
 BENCH_N ?= 2000
 export BENCH_N

@@ -11,6 +11,7 @@ import requests
 from flask import Flask
 
 import admin
+import console
 import directory.jobs
 import files
 import graph
@@ -56,5 +57,6 @@ def create_app(
     files.init_app(app)
     jobs.init_app(app, directory.jobs.HANDLERS)
     admin.init_app(app)
+    console.init_app(app)
     outlook.pages.init_app(app)
     return app

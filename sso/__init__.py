@@ -21,9 +21,7 @@ def init_app(app: Flask) -> None:
     from sso import (  # noqa: PLC0415
         callback,
         consent,
-        disconnect,
         errors,
-        identity_page,
         login,
         oidc,
         sessions,
@@ -45,7 +43,5 @@ def init_app(app: Flask) -> None:
         login.blueprint,
         callback.blueprint,
         consent.blueprint,
-        disconnect.blueprint,
-        identity_page.blueprint,
     ):
         app.register_blueprint(blueprint)

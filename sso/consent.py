@@ -42,7 +42,7 @@ from sso.id_token import MicrosoftIdentity
 from sso.microsoft import admin_consent_url
 from sso.models import FlowPurpose
 from sso.sessions import administrators_only, current_user
-from sso.urls import ADMIN_CONSENT_CALLBACK_PATH, redirect_uri, see_other
+from sso.urls import ADMIN_CONSENT_CALLBACK_PATH, IDENTITY_PAGE, redirect_uri, see_other
 
 blueprint = Blueprint("sso_consent", __name__)
 log = logging.getLogger(__name__)
@@ -133,7 +133,10 @@ def admin_consent_callback() -> tuple[str, int] | Response:
     session.commit()
     log.info("organisation %s connected to tenant %s", organisation.id, returned_tenant)
     page = render_template(
-        "sso/connected.html", organisation=organisation, tenant_id=returned_tenant
+        "sso/connected.html",
+        organisation=organisation,
+        tenant_id=returned_tenant,
+        identity_page=IDENTITY_PAGE,
     )
     response = Response(page, 200, mimetype="text/html")
     clear_flow_cookie(response)

@@ -42,7 +42,7 @@ from sso.sessions import (
     start_session,
 )
 from sso.throttle import password_throttle
-from sso.urls import local_path, same_origin, see_other
+from sso.urls import IDENTITY_PAGE, local_path, same_origin, see_other
 
 blueprint = Blueprint("sso_login", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -172,6 +172,7 @@ def account() -> str:
     session = db_session()
     return render_template(
         "sso/account.html",
+        identity_page=IDENTITY_PAGE,
         user=user,
         organisation=get_organisation(session, user.org_id),
         has_photo=session.get(UserPhoto, user.id) is not None,

@@ -21,6 +21,8 @@ SIGN_IN_CALLBACK_PATH = "/auth/microsoft/callback"
 ADMIN_CONSENT_CALLBACK_PATH = "/auth/microsoft/admin-consent"
 CALLBACK_PATHS = (SIGN_IN_CALLBACK_PATH, ADMIN_CONSENT_CALLBACK_PATH)
 DEFAULT_LANDING = "/account"
+# Organisation → Identity & Provisioning, an admin console page (`console`), linked by its path.
+IDENTITY_PAGE = "/admin/identity"
 
 
 def allowed_redirect_uris(settings: Settings) -> tuple[str, ...]:

@@ -18,9 +18,20 @@ PROJECT = (
     "directory",
     "jobs",
     "admin",
+    "console",
     "outlook",
 )
-FEATURES = ("scim_server", "sso", "graph", "files", "directory", "jobs", "admin", "outlook")
+FEATURES = (
+    "scim_server",
+    "sso",
+    "graph",
+    "files",
+    "directory",
+    "jobs",
+    "admin",
+    "console",
+    "outlook",
+)
 # The modules that wire the features together; no feature, and no part of the shell the features
 # import, may depend on them.
 WIRING = ("kinabase_m365.app", "kinabase_m365.cli", "kinabase_m365.server", "kinabase_m365.migrate")
@@ -36,7 +47,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "kinabase_m365/runtime.py": (*FEATURES, *WIRING),
     "kinabase_m365/metrics.py": (*FEATURES, *WIRING),
     "kinabase_m365/request_log.py": (*FEATURES, *WIRING),
-    "scim_server": ("sso", "graph", "files", "directory", "jobs", "admin", *WIRING),
+    "scim_server": ("sso", "graph", "files", "directory", "jobs", "admin", "console", *WIRING),
     "scim_server/protocol": ("kinabase", "kinabase_m365", "sso", "graph", "flask", "sqlalchemy"),
     "scim_server/store": (
         "kinabase_m365",
@@ -62,9 +73,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     # The HTTP edge parses, calls the provisioning service and renders: no use case of its own.
     "scim_server/resources": ("scim_server.store", "scim_server.mapping", *WIRING),
-    "sso": ("scim_server", "files", "directory", "jobs", "admin", *WIRING),
+    # Sign-in links to the console's pages by path, never by importing them.
+    "sso": ("scim_server", "files", "directory", "jobs", "admin", "console", *WIRING),
     # Files use sign-in's sessions and the Microsoft client; never SCIM.
-    "files": ("scim_server", "directory", "jobs", "admin", *WIRING),
+    "files": ("scim_server", "directory", "jobs", "admin", "console", *WIRING),
     # The Microsoft client knows nothing of sign-in, and of SCIM only what it may call.
     "graph": (
         "sso",
@@ -72,6 +84,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "directory",
         "jobs",
         "admin",
+        "console",
         "scim_server.resources",
         "scim_server.store",
         "scim_server.mapping",
@@ -83,15 +96,19 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "flask",
         "sso",
         "admin",
+        "console",
         "scim_server.resources",
         "scim_server.store",
         "scim_server.mapping",
         *WIRING,
     ),
     # Jobs know how to run a job, not what any job does: features hand them their handlers.
-    "jobs": ("scim_server", "sso", "graph", "directory", "admin", *WIRING),
+    "jobs": ("scim_server", "sso", "graph", "directory", "admin", "console", *WIRING),
     # Admin pages call the features' use cases and sign-in's session checks.
     "admin": ("scim_server", *WIRING),
+    # The console's pages call the features' use cases (the provisioning service, never the SCIM
+    # store, mapping or HTTP edge) and sign-in's sessions.
+    "console": ("scim_server.store", "scim_server.mapping", "scim_server.resources", *WIRING),
     # The add-in's pages (manifest, icons, task pane) read settings only: what the pane shows
     # comes from the add-in's API, in the browser.
     "outlook/pages.py": (
@@ -103,6 +120,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "directory",
         "jobs",
         "admin",
+        "console",
         "sqlalchemy",
         *WIRING,
     ),

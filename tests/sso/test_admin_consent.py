@@ -94,7 +94,7 @@ def test_consent_binds_the_tenant_allows_microsoft_sign_in_and_confirms(
     assert connected.microsoft_sign_in
     assert (scene.contoso.tenant_id, scene.registration.client_id) in scene.cloud.consents
     page = browser.get("/admin/identity").text
-    assert "connected" in page and scene.contoso.tenant_id in page
+    assert "Connected" in page and scene.contoso.tenant_id in page
     users_browser = browser.application.test_client()
     assert sign_in_with_microsoft(users_browser, scene, scene.bob).status_code == 303
 
