@@ -82,6 +82,8 @@ class Settings:
     log_format: str = "json"
     jobs_sqlite_path: str = DEFAULT_JOBS_SQLITE_PATH
     job_stale_seconds: int = 60
+    # The Application ID URI of the service's API (Entra "Expose an API"); empty: api://<client id>
+    outlook_api_identifier_uri: str = ""
 
     def __repr__(self) -> str:
         shown = []
@@ -159,6 +161,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "LOG_FORMAT": "log_format",
     "JOBS_SQLITE_PATH": "jobs_sqlite_path",
     "JOB_STALE_SECONDS": "job_stale_seconds",
+    "OUTLOOK_API_IDENTIFIER_URI": "outlook_api_identifier_uri",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT_VARIABLES.items()}
 

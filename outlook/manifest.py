@@ -8,9 +8,9 @@ installed by any number of organisations without editing a file:
   for `ReadItem`, the least it needs to read the sender, recipients, body and attachments;
 - **a button on the message read surface** (`MessageReadCommandSurface`) opens the task pane,
   which can be pinned so it follows the selected message (`SupportsPinning`, Mailbox 1.5);
-- **`WebApplicationInfo`** names the app registration (MICROSOFT_CLIENT_ID) and its `api://`
-  resource, the audience of the tokens the task pane gets for the service's API with nested app
-  authentication.
+- **`WebApplicationInfo`** names the app registration (MICROSOFT_CLIENT_ID) and its API's
+  Application ID URI (OUTLOOK_API_IDENTIFIER_URI, by default `api://<client id>`), the audience
+  of the tokens the task pane gets for the service's API.
 
 The add-in's `Id` is a GUID derived from PUBLIC_BASE_URL (UUID version 5), so a deployment keeps
 its identity across releases and two deployments never share one. `Version` follows the
@@ -44,6 +44,7 @@ class AddInManifest:
 
     base_url: str
     client_id: str
+    resource: str
     add_in_id: str
     version: str
 
@@ -51,11 +52,6 @@ class AddInManifest:
     def taskpane_url(self) -> str:
         """The task pane's page."""
         return self.base_url + TASKPANE_PATH
-
-    @property
-    def resource(self) -> str:
-        """The app registration's Application ID URI, the audience of the API's tokens."""
-        return f"api://{self.client_id}"
 
     def icon_url(self, size: int) -> str:
         """The PNG icon of `size` pixels square."""
@@ -79,8 +75,11 @@ def manifest_version(package_version: str) -> str:
     return ".".join([*parts, "0"])
 
 
-def manifest_for(public_base_url: str, client_id: str) -> AddInManifest:
-    """The manifest's values for a deployment; refuses settings Outlook could not use."""
+def manifest_for(public_base_url: str, client_id: str, identifier_uri: str = "") -> AddInManifest:
+    """The manifest's values for a deployment; refuses settings Outlook could not use.
+
+    `identifier_uri` is the API's Application ID URI when it is not `api://<client id>`.
+    """
     base = public_base_url.rstrip("/")
     if not base:
         raise ManifestUnavailable(
@@ -97,6 +96,7 @@ def manifest_for(public_base_url: str, client_id: str) -> AddInManifest:
     return AddInManifest(
         base_url=base,
         client_id=client_id,
+        resource=identifier_uri or f"api://{client_id}",
         add_in_id=add_in_id(base),
         version=manifest_version(importlib.metadata.version("kinabase-m365")),
     )

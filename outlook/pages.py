@@ -72,7 +72,11 @@ def manifest() -> Response:
     """The add-in's XML manifest for this deployment (outlook/manifest.py)."""
     settings = current_settings()
     try:
-        values = manifest_for(settings.public_base_url, settings.microsoft_client_id)
+        values = manifest_for(
+            settings.public_base_url,
+            settings.microsoft_client_id,
+            settings.outlook_api_identifier_uri,
+        )
     except ManifestUnavailable as refusal:
         return Response(str(refusal) + "\n", status=503, mimetype="text/plain")
     body = render_template("outlook/manifest.xml", manifest=values)

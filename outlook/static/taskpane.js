@@ -29,7 +29,9 @@ function el(document, tag, properties = {}, ...children) {
   return element;
 }
 
+/** A record's name: a link to it in Kinabase where the API gives its address. */
 function recordLink(document, record) {
+  if (!record.url) return el(document, "span", { className: "record" }, record.name);
   return el(document, "a", { href: record.url, target: "_blank", rel: "noopener" }, record.name);
 }
 

@@ -200,6 +200,19 @@ def test_web_application_info_names_the_app_registration_and_its_api(
     assert scopes == ["openid", "profile"]
 
 
+def test_web_application_info_names_the_apis_own_identifier_uri_when_it_is_set(
+    tmp_path: Path,
+) -> None:
+    uri = f"api://addin.example.com/{CLIENT_ID}"
+    status, _, body = fetch_manifest(tmp_path, outlook_api_identifier_uri=uri)
+    assert status == 200
+    resource = parse(body).findtext(
+        "v10:VersionOverrides/v11:VersionOverrides/v11:WebApplicationInfo/v11:Resource",
+        namespaces=NS,
+    )
+    assert resource == uri
+
+
 def test_every_url_is_https_and_served_by_the_service(
     manifest: ElementTree.Element, tmp_path: Path
 ) -> None:
