@@ -31,7 +31,9 @@ function el(document, tag, properties = {}, ...children) {
 
 /** A record's name: a link to it in Kinabase where the API gives its address. */
 function recordLink(document, record) {
-  if (!record.url) return el(document, "span", { className: "record" }, record.name);
+  if (!/^https?:\/\//.test(record.url || "")) {
+    return el(document, "span", { className: "record" }, record.name);
+  }
   return el(document, "a", { href: record.url, target: "_blank", rel: "noopener" }, record.name);
 }
 
@@ -146,7 +148,7 @@ export function startTaskPane({ document, adapter, api }) {
       form.append(el(document, "label", { className: "check" }, link,
         ` Link to ${prefill.organisation.name}`));
     }
-    const result = el(document, "p", { className: "form-result", role: "status" });
+    const result = el(document, "p", { className: "form-result" });
     form.append(el(document, "button", { type: "submit" }, "Add contact"), result);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -164,8 +166,8 @@ export function startTaskPane({ document, adapter, api }) {
       }
       try {
         const contact = await api.createContact(contactRequest(values));
-        result.textContent = `Added ${contact.name} to Kinabase.`;
         await refresh();
+        setStatus(`Added ${contact.name} to Kinabase.`);
       } catch (error) {
         if (error instanceof ApiError && error.body.fields && error.body.fields.name) {
           nameError.textContent = error.body.fields.name.join(" ");
