@@ -6,12 +6,20 @@ the manifest is checked structurally against what those schemas require of a mai
 elements of OfficeApp in the schema's order, the required ones present, the types' patterns
 (GUID, version, culture, lengths), HTTPS URLs that the service really serves, and every resource
 id a control names defined in Resources.
+
+Then Microsoft's own manifest parser reads it: office-addin-manifest-converter (an npm dev
+dependency, installed by `npm ci`, which `make test` runs first) carries the Office Solution
+Framework's parser, which refuses what Office would refuse, and writes what it understood as a
+unified app manifest; the test checks that it understood a read-mode button opening the pane.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 from xml.etree import ElementTree
@@ -52,6 +60,9 @@ MAIL_APP_SEQUENCE = [
     ("DisableEntityHighlighting", False),
     ("VersionOverrides", False),
 ]
+ROOT = Path(__file__).resolve().parents[2]
+CONVERTER = ROOT / "node_modules" / "office-addin-manifest-converter"
+CONVERT_SCRIPT = ROOT / "tests" / "outlook" / "js" / "convert-manifest.js"
 # The schema's simple types.
 VERSION = re.compile(r"^[0-9]{1,5}(\.[0-9]{1,5}){0,3}$")
 CULTURE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{2,3})?$")
@@ -282,3 +293,72 @@ def test_without_what_outlook_needs_the_manifest_says_which_setting_is_missing(
             overrides.get("public_base_url", PUBLIC_BASE_URL),
             overrides.get("microsoft_client_id", CLIENT_ID),
         )
+
+
+def read_with_microsofts_parser(tmp_path: Path, body: str) -> dict[str, object]:
+    """The unified manifest office-addin-manifest-converter makes of the XML manifest."""
+    node = shutil.which("node")
+    if node is None or not CONVERTER.is_dir():
+        pytest.fail(
+            "Microsoft's manifest parser is missing: run `npm ci` (`make js-test` does) with "
+            "Node.js 20 or later",
+            pytrace=False,
+        )
+    source = tmp_path / "manifest.xml"
+    source.write_text(body, encoding="utf-8")
+    converted = subprocess.run(
+        [node, str(CONVERT_SCRIPT), str(source), str(tmp_path / "unified")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (converted.returncode, converted.stderr) == (0, ""), converted.stderr
+    result: dict[str, object] = json.loads((tmp_path / "unified" / "manifest.json").read_text())
+    return result
+
+
+def test_microsofts_manifest_parser_reads_a_read_mode_button_that_opens_the_pane(
+    tmp_path: Path,
+) -> None:
+    status, _, body = fetch_manifest(tmp_path)
+    assert status == 200
+    unified = read_with_microsofts_parser(tmp_path, body)
+
+    assert unified["id"] == add_in_id(PUBLIC_BASE_URL)
+    assert unified["webApplicationInfo"] == {"id": CLIENT_ID, "resource": f"api://{CLIENT_ID}"}
+    # ReadItem, as the unified manifest names it.
+    assert unified["authorization"] == {
+        "permissions": {
+            "resourceSpecific": [{"name": "MailboxItem.Read.User", "type": "Delegated"}]
+        }
+    }
+    [extension] = unified["extensions"]
+    assert extension["requirements"]["scopes"] == ["mail"]
+    pages = {runtime["code"]["page"] for runtime in extension["runtimes"]}
+    assert pages == {f"{PUBLIC_BASE_URL}/outlook/taskpane"}
+    actions = [action for runtime in extension["runtimes"] for action in runtime["actions"]]
+    assert {action["type"] for action in actions} == {"openPage"}
+    assert sorted(action["pinnable"] for action in actions) == [False, True]  # 1.0 and 1.1
+    for ribbon in extension["ribbons"]:
+        assert ribbon["contexts"] == ["mailRead"]
+        [tab] = ribbon["tabs"]
+        [group] = tab["groups"]
+        [button] = group["controls"]
+        assert (tab["builtInTabId"], button["type"], button["label"]) == (
+            "TabDefault",
+            "button",
+            "Kinabase",
+        )
+        assert [icon["size"] for icon in button["icons"]] == [16, 32, 80]
+
+
+def test_microsofts_manifest_parser_refuses_what_office_would(tmp_path: Path) -> None:
+    """The parser is a real check: a manifest with an Id that is not a GUID is refused."""
+    status, _, body = fetch_manifest(tmp_path)
+    assert status == 200
+    identity = add_in_id(PUBLIC_BASE_URL)
+    broken = body.replace(f"<Id>{identity}</Id>", "<Id>kinabase</Id>")
+    assert broken != body
+    with pytest.raises(AssertionError, match="refused the manifest"):
+        read_with_microsofts_parser(tmp_path, broken)
