@@ -91,6 +91,16 @@ def test_the_task_pane_is_served_all_it_imports(tmp_path: Path) -> None:
     } == modules
 
 
+def test_the_vendored_msal_js_is_served_with_its_licence(tmp_path: Path) -> None:
+    with pages_client(tmp_path) as client:
+        with client.get("/outlook/static/vendor/msal-browser.min.js") as script:
+            assert script.status_code == 200
+            assert script.get_data(as_text=True).startswith("/*! @azure/msal-browser v")
+        with client.get("/outlook/static/vendor/msal-browser.LICENSE.txt") as licence:
+            assert licence.status_code == 200
+            assert "MIT License" in licence.get_data(as_text=True)
+
+
 def test_only_the_add_in_pages_may_be_framed(tmp_path: Path) -> None:
     with pages_client(tmp_path) as client:
         login = client.get("/login")
