@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint install dev-install conformance screenshots bench bench-scale clean
+.PHONY: run test lint js-test vendor-msal install dev-install conformance screenshots bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,25 @@ lint: dev-install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## test: lint, then the whole suite (SQLite, plus PostgreSQL when TEST_DATABASE_URL is set)
-test: lint
+## test: lint, the task pane's JavaScript tests, then the whole suite (SQLite, plus PostgreSQL when
+## TEST_DATABASE_URL is set)
+test: lint js-test
 	$(BIN)/pytest -q
+
+# The task pane's npm dev dependencies (office-addin-mock, the MSAL.js build the pane serves),
+# installed exactly as package-lock.json says.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## js-test: the Outlook task pane's JavaScript under Node's test runner
+js-test: node_modules/.installed
+	npm test
+
+## vendor-msal: copy the locked @azure/msal-browser build to where the task pane loads it from
+vendor-msal: node_modules/.installed
+	cp node_modules/@azure/msal-browser/lib/msal-browser.min.js outlook/static/vendor/
+	cp node_modules/@azure/msal-browser/LICENSE outlook/static/vendor/msal-browser.LICENSE.txt
 
 ## conformance: only the conformance suites: scim2-tester (against `kinabase-m365 serve`), Okta's
 ## SPEC test and runtime shapes, Entra's run, Microsoft's validator rules and Postman collection
@@ -69,4 +85,4 @@ bench-scale: dev-install
 	$(BIN)/python -m benchmarks scale
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache node_modules

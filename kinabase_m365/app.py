@@ -18,6 +18,7 @@ import files.migration
 import graph
 import jobs
 import outlook.api
+import outlook.pages
 import scim_server.resources
 import sso
 from kinabase_m365 import database, health, metrics, request_log, security_headers
@@ -60,4 +61,5 @@ def create_app(
     admin.init_app(app)
     console.init_app(app)
     outlook.api.init_app(app)
+    outlook.pages.init_app(app)
     return app

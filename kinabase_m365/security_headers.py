@@ -7,7 +7,7 @@
   images only from the service itself (the pages' one inline `<style>` is allowed), forms only to
   the service and to Microsoft's sign-in (a form's redirect counts), no framing
   (`frame-ancestors 'none'`). A view that sets its own policy (a page meant to be framed, such
-  as an Outlook add-in's task pane) keeps it.
+  as an Outlook add-in's task pane) keeps it, and gets no `X-Frame-Options`.
 """
 
 from __future__ import annotations
@@ -42,11 +42,12 @@ def add_security_headers(response: Response) -> Response:
     mimetype = response.mimetype or ""
     if personal or mimetype.endswith("+json") or "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
-    if mimetype == "text/html":
+    # A page's own policy says who may frame it (frame-ancestors): X-Frame-Options DENY would
+    # forbid what it allows in browsers that read only the older header.
+    if mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            content_security_policy(current_settings().microsoft_authority_host),
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            current_settings().microsoft_authority_host
         )
     return response
 

@@ -145,6 +145,24 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # Its use cases are called with a session and a user: no Flask either.
     "outlook/matching.py": ("flask", "kinabase_m365"),
     "outlook/emails.py": ("flask",),
+    # The add-in's pages (manifest, icons, task pane) read settings only: what the pane shows
+    # comes from the add-in's API, in the browser.
+    "outlook/pages.py": (
+        "kinabase",
+        "scim_server",
+        "sso",
+        "graph",
+        "files",
+        "directory",
+        "jobs",
+        "admin",
+        "console",
+        "sqlalchemy",
+        *WIRING,
+    ),
+    # The manifest's values and the icons are plain functions of settings' values.
+    "outlook/manifest.py": ("kinabase", "kinabase_m365", "flask", "sqlalchemy", "outlook.pages"),
+    "outlook/icons.py": ("kinabase", "kinabase_m365", "flask", "sqlalchemy", "outlook.pages"),
 }
 
 
