@@ -53,7 +53,7 @@ def test_existing_organisations_get_the_collections_designated(
     (url,) = urls
     _reset(url)
     try:
-        migrate.upgrade(url, "0011")
+        migrate.upgrade(url, "0015")
         engine = make_engine(url)
         with engine.begin() as connection:
             for name in ("Acme", "Globex"):
@@ -99,6 +99,6 @@ def test_existing_organisations_get_the_collections_designated(
             assert contact.data["emails"] == ["ada@e.example"]
             session.commit()
         engine.dispose()
-        migrate.downgrade(url, "0011")
+        migrate.downgrade(url, "0015")
     finally:
         _reset(url, keep=False)

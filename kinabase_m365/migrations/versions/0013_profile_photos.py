@@ -1,7 +1,7 @@
 """Profile photos: one per user and source, so an uploaded photo keeps the directory's beside it
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

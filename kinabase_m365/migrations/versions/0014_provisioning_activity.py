@@ -1,7 +1,7 @@
 """Provisioning activity: what each organisation's directory sent, and what became of it
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ gives every existing organisation the built-in Contacts and Organisations collec
 fields, designated, as `kinabase.contacts.create_crm_collections` does for a new one.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Directory delta links (Sync's incremental reads) and key-order indexes for cursor paging
 
-Revision ID: 0018
-Revises: 0011
+Revision ID: 0017
+Revises: 0016
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018"
-down_revision: str | None = "0011"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
