@@ -53,7 +53,6 @@ def init_app(app: Flask) -> None:
         token_routes,
         rule_routes,
         mapping_routes,
-        profile_page,
         users_page,
         activity_page,
         file_storage_page,
