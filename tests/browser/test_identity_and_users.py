@@ -189,7 +189,7 @@ def test_a_billing_administrator_sees_the_licence_figures_only(
     expect(page.get_by_test_id("seats")).to_have_text("2 of 25 seats used")
     expect(page.get_by_test_id("users")).to_have_count(0)
     navigation = page.get_by_role("navigation", name="Settings")
-    expect(navigation.get_by_role("link")).to_have_text(["Users"])
+    expect(navigation.get_by_role("link")).to_have_text(["Users", "Profile"])
     assert page.goto("/admin/identity").status == 403  # type: ignore[union-attr]
     assert find_user_by_email(session, ada.org_id, "bill@contoso.test") is not None
 
