@@ -5,7 +5,6 @@ same with the keyboard alone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,25 +16,11 @@ from sqlalchemy.orm import Session
 from kinabase.organisations import Organisation, bind_entra_tenant
 from kinabase.roles import create_role, roles_of_user
 from kinabase.users import User, UserType
-from tests.browser.job_worker import job_worker
 from tests.browser.microsoft import REGISTRATION_ID, MicrosoftInTheBrowser
-from tests.browser.relay import MicrosoftRelay
-from tests.browser.server import server_environment
 from tests.browser.support import Person, add_administrator, screenshot, sign_in_with_password
 
 JOB_TIMEOUT = 60_000  # ms: the worker may poll its queue for a few seconds before it sees a job
 SELLERS = 12
-
-
-@pytest.fixture
-def worker(
-    database_url: str, relay: MicrosoftRelay, served_settings: dict[str, str], tmp_path: Path
-) -> Iterator[Path]:
-    """A job worker process beside the served service (its log's path)."""
-    environment = server_environment(database_url, 0, relay.url, served_settings)
-    log = tmp_path / "worker.log"
-    with job_worker(environment, log):
-        yield log
 
 
 @dataclass(frozen=True)
@@ -102,7 +87,7 @@ def test_sync_now_imports_a_groups_users_with_types_and_roles_and_follows_the_jo
     page: Page,
     session: Session,
     directory: Directory,
-    worker: Path,
+    worker: None,
     screenshots_directory: Path,
 ) -> None:
     ada = directory.ada
@@ -195,7 +180,7 @@ def focused_id(page: Page) -> str:
 
 
 def test_the_dialog_works_with_the_keyboard_alone(
-    page: Page, session: Session, directory: Directory, worker: Path
+    page: Page, session: Session, directory: Directory, worker: None
 ) -> None:
     ada = directory.ada
     sign_in_with_password(page, ada, "/admin/identity")
