@@ -88,14 +88,16 @@ def test_member_changes_do_not_grow_with_the_group(app: Flask, engine: Engine) -
 
 # The statements of each request of Entra's workload (issue 15), BEGIN included and the token's
 # last use (recorded at most once a minute) excluded by a request before them. Lower them when
-# the write path needs fewer; never raise them to make a slower path pass.
+# the write path needs fewer; never raise them to make a slower path pass. Each write's figure
+# includes the one INSERT that records it in the provisioning activity (issue 12), in its own
+# transaction.
 STATEMENTS_AT_MOST = {
-    "POST /Users": 13,
-    "PATCH manager": 13,
+    "POST /Users": 13 + 1,
+    "PATCH manager": 13 + 1,
     "GET /Users?filter=userName eq": 4,
-    "PATCH title": 12,
+    "PATCH title": 12 + 1,
     "GET /Users/{id}": 4,
-    "DELETE /Users/{id}": 14,
+    "DELETE /Users/{id}": 14 + 1,
 }
 
 
