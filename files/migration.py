@@ -237,6 +237,7 @@ class Migration:
                     .order_by(FileMove.file_id)
                 )
             )
+            leftover = set(begun)
             waiting = [
                 file_id
                 for file_id, provider, location in session.execute(
@@ -244,7 +245,7 @@ class Migration:
                     .where(StoredFile.org_id == self.run.org_id)
                     .order_by(StoredFile.id)
                 )
-                if not self.target.holds(provider, location) and file_id not in begun
+                if not self.target.holds(provider, location) and file_id not in leftover
             ]
             done = session.get_one(Job, self.run.job_id).done
         todo = [f for f in [*begun, *waiting] if not self.run.already_done(str(f))]
