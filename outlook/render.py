@@ -40,6 +40,7 @@ class Renderer:
         self.organisations_id = designated.organisations.id if designated.organisations else None
         self.colleagues_id = colleagues_collection(session, org_id).id
         self._rendered: dict[int, dict[str, Any]] = {}
+        self._activities: dict[int, dict[str, Any]] = {}
         self._fields: dict[int, list[Field]] = {}
 
     def _addresses(self, record: Record, type_: FieldType) -> list[str]:
@@ -106,13 +107,17 @@ class Renderer:
         }
 
     def activities(self, activities: Sequence[Activity]) -> list[dict[str, Any]]:
-        """Activities as the pane shows them, with their authors and files."""
-        authors = self._authors(a.author_id for a in activities if a.author_id is not None)
-        files = activity_files(self.session, (a.id for a in activities))
-        return [
-            _activity(activity, authors.get(activity.author_id or 0), files.get(activity.id, []))
-            for activity in activities
-        ]
+        """Activities as the pane shows them, with their authors and files (each activity
+        rendered once per request)."""
+        wanted = list({a.id: a for a in activities if a.id not in self._activities}.values())
+        if wanted:
+            authors = self._authors(a.author_id for a in wanted if a.author_id is not None)
+            files = activity_files(self.session, (a.id for a in wanted))
+            for activity in wanted:
+                self._activities[activity.id] = _activity(
+                    activity, authors.get(activity.author_id or 0), files.get(activity.id, [])
+                )
+        return [self._activities[activity.id] for activity in activities]
 
     def _authors(self, ids: Iterable[int]) -> dict[int, User]:
         wanted = set(ids)
