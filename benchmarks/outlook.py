@@ -18,12 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import event
+
 from kinabase.accounts import create_organisation, create_user
 from kinabase.contacts import create_contact, create_organisation_record
 from kinabase.database import make_engine, make_sessionmakers
 from kinabase.organisations import bind_entra_tenant
 from kinabase_m365 import migrate
 from kinabase_m365.app import create_app
+from kinabase_m365.database import get_database
 from tests.emulators import emulate_microsoft
 from tests.emulators.cloud import MicrosoftCloud
 from tests.emulators.entra_tokens import mint_api_access_token
@@ -89,7 +92,14 @@ def run(url: str, contacts: int, rounds: int) -> None:
         + mint_api_access_token(cloud, grace, registration.client_id, lifetime=86400)
     }
     client = app.test_client()
+    statements = [0]
+
+    def count(*_: object) -> None:
+        statements[0] += 1
+
+    event.listen(get_database(app).engine, "before_cursor_execute", count)
     lookups, logs = [], []
+    lookup_statements, log_statements = [], []
     for round_ in range(rounds):
         companies = max(contacts // 10, 1)
         numbers = [(round_ * 9 + i) % contacts for i in range(10)]
@@ -103,6 +113,7 @@ def run(url: str, contacts: int, rounds: int) -> None:
             "/outlook/api/lookup", json={"addresses": addresses}, headers=headers
         )
         lookups.append(time.perf_counter() - started)
+        lookup_statements.append(statements[0])
         assert response.status_code == 200, response.text
         body = {
             "internetMessageId": f"<bench-{round_}@bench.test>",
@@ -112,14 +123,22 @@ def run(url: str, contacts: int, rounds: int) -> None:
             "timestamp": "2026-11-30T09:00:00Z",
             "content": "x" * 2000,
         }
+        statements[0] = 0
         started = time.perf_counter()
         response = client.post("/outlook/api/emails", json=body, headers=headers)
         logs.append(time.perf_counter() - started)
+        log_statements.append(statements[0])
         assert response.status_code == 201, response.text
     engine = url.split(":", 1)[0]
     print(f"{engine}: {contacts} contacts seeded in {seeded:.1f} s")
-    print(f"  lookup of 20 addresses: {_percentiles(lookups)}")
-    print(f"  log email on 10 contacts: {_percentiles(logs)}")
+    print(
+        f"  lookup of 20 addresses: {_percentiles(lookups)}, "
+        f"{statistics.median(lookup_statements):.0f} SQL statements"
+    )
+    print(
+        f"  log email on 10 contacts: {_percentiles(logs)}, "
+        f"{statistics.median(log_statements):.0f} SQL statements"
+    )
 
 
 def main() -> None:

@@ -27,7 +27,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from files.service import FileInfo
 from graph.errors import MicrosoftError, MicrosoftUnavailable
-from kinabase.activities import EmailMessage, recent_activities, records_with_message
+from kinabase.activities import (
+    EmailMessage,
+    recent_activities,
+    recent_activities_by_record,
+    records_with_message,
+)
 from kinabase.collections import Collection, Record
 from kinabase.contacts import (
     create_contact,
@@ -138,12 +143,26 @@ def lookup() -> Response:
     addresses = [Address(a["email"], a["name"], a["role"]) for a in body["addresses"]]
     matches = match_addresses(session, user, addresses)
     renderer = Renderer(session, user.org_id)
+    # Everything the answer shows is read a batch at a time: the records, then the recent
+    # activities of all of them, then those activities' authors and files.
+    renderer.records([record for match in matches for record in match.records])
+    recent = recent_activities_by_record(
+        session,
+        user.org_id,
+        (record.id for match in matches for record in match.records),
+        RECENT_PER_ADDRESS,
+    )
+    newest = {
+        match.address.email: sorted(
+            (activity for record in match.records for activity in recent.get(record.id, [])),
+            key=lambda activity: (activity.timestamp, activity.id),
+            reverse=True,
+        )[:RECENT_PER_ADDRESS]
+        for match in matches
+    }
+    renderer.activities([activity for found in newest.values() for activity in found])
     answer = []
     for match in matches:
-        records = match.records
-        activities = recent_activities(
-            session, user.org_id, [r.id for r in records], RECENT_PER_ADDRESS
-        )
         known = match.colleague is not None or bool(match.contacts)
         organisation = match.organisation
         answer.append(
@@ -163,7 +182,7 @@ def lookup() -> Response:
                     "email": match.address.email,
                     "organisationId": organisation.id if organisation else None,
                 },
-                "activities": renderer.activities(activities),
+                "activities": renderer.activities(newest[match.address.email]),
             }
         )
     message_id = body["internet_message_id"]

@@ -14,14 +14,12 @@ from sqlalchemy.orm import Session
 
 from kinabase.activities import Activity, activity_files
 from kinabase.colleagues import colleagues_collection
-from kinabase.collections import Collection, Record
+from kinabase.collections import Collection, Field, FieldType, Record
 from kinabase.contacts import (
-    DOMAIN,
-    EMAIL,
     designated_collections,
     linked_organisations,
-    record_addresses,
     record_name,
+    values_of,
 )
 from kinabase.files import StoredFile
 from kinabase.users import User
@@ -41,6 +39,30 @@ class Renderer:
         self.contacts_id = designated.contacts.id if designated.contacts else None
         self.organisations_id = designated.organisations.id if designated.organisations else None
         self.colleagues_id = colleagues_collection(session, org_id).id
+        self._rendered: dict[int, dict[str, Any]] = {}
+        self._activities: dict[int, dict[str, Any]] = {}
+        self._fields: dict[int, list[Field]] = {}
+
+    def _addresses(self, record: Record, type_: FieldType) -> list[str]:
+        """The record's values of its email (or domain) fields, as written, each once."""
+        fields = self._fields.get(record.collection_id)
+        if fields is None:
+            fields = list(
+                self.session.scalars(
+                    select(Field)
+                    .where(
+                        Field.collection_id == record.collection_id,
+                        Field.type.in_((FieldType.EMAIL, FieldType.DOMAIN)),
+                    )
+                    .order_by(Field.id)
+                )
+            )
+            self._fields[record.collection_id] = fields
+        found: list[str] = []
+        for field in fields:
+            if field.type is type_:
+                found.extend(v for v in values_of(record, field) if v not in found)
+        return found
 
     def role_of(self, record: Record) -> str:
         """What the record's collection holds, for the pane: contacts, organisations, colleagues,
@@ -55,12 +77,15 @@ class Renderer:
         return collection.slug if collection is not None else ""
 
     def records(self, records: Sequence[Record]) -> list[dict[str, Any]]:
-        """Records as the pane shows them."""
+        """Records as the pane shows them (each rendered once per request)."""
+        wanted = [record for record in records if record.id not in self._rendered]
         links: dict[int, Record] = {}
-        if self.contacts_id is not None:
-            contacts = [r.id for r in records if r.collection_id == self.contacts_id]
+        if self.contacts_id is not None and wanted:
+            contacts = [r.id for r in wanted if r.collection_id == self.contacts_id]
             links = linked_organisations(self.session, self.contacts_id, contacts)
-        return [self._record(record, links.get(record.id)) for record in records]
+        for record in wanted:
+            self._rendered[record.id] = self._record(record, links.get(record.id))
+        return [self._rendered[record.id] for record in records]
 
     def record(self, record: Record) -> dict[str, Any]:
         """One record as the pane shows it."""
@@ -72,8 +97,8 @@ class Renderer:
             "collection": self.role_of(record),
             "collectionId": record.collection_id,
             "name": record_name(record),
-            "emails": record_addresses(self.session, record, EMAIL),
-            "domains": record_addresses(self.session, record, DOMAIN),
+            "emails": self._addresses(record, FieldType.EMAIL),
+            "domains": self._addresses(record, FieldType.DOMAIN),
             "organisation": (
                 {"id": organisation.id, "name": record_name(organisation)}
                 if organisation is not None
@@ -82,13 +107,17 @@ class Renderer:
         }
 
     def activities(self, activities: Sequence[Activity]) -> list[dict[str, Any]]:
-        """Activities as the pane shows them, with their authors and files."""
-        authors = self._authors(a.author_id for a in activities if a.author_id is not None)
-        files = activity_files(self.session, (a.id for a in activities))
-        return [
-            _activity(activity, authors.get(activity.author_id or 0), files.get(activity.id, []))
-            for activity in activities
-        ]
+        """Activities as the pane shows them, with their authors and files (each activity
+        rendered once per request)."""
+        wanted = list({a.id: a for a in activities if a.id not in self._activities}.values())
+        if wanted:
+            authors = self._authors(a.author_id for a in wanted if a.author_id is not None)
+            files = activity_files(self.session, (a.id for a in wanted))
+            for activity in wanted:
+                self._activities[activity.id] = _activity(
+                    activity, authors.get(activity.author_id or 0), files.get(activity.id, [])
+                )
+        return [self._activities[activity.id] for activity in activities]
 
     def _authors(self, ids: Iterable[int]) -> dict[int, User]:
         wanted = set(ids)

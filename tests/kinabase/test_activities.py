@@ -16,6 +16,7 @@ from kinabase.activities import (
     get_activity,
     log_email,
     recent_activities,
+    recent_activities_by_record,
     records_with_message,
 )
 from kinabase.contacts import create_contact, designated_collections
@@ -92,3 +93,26 @@ def test_collection_access_follows_roles_once_a_role_names_the_collection(
     assert collection_access(session, user, contacts.id) is PermissionLevel.VIEW
     user.status = UserStatus.DEACTIVATED
     assert collection_access(session, user, contacts.id) is PermissionLevel.NONE
+
+
+def test_recent_activities_by_record_keep_the_newest_of_each(session: Session) -> None:
+    org_id = create_organisation(session, "Acme").id
+    ada = create_contact(session, org_id, name="Ada", email="ada@engines.example")
+    bob = create_contact(session, org_id, name="Bob", email="bob@engines.example")
+    for day in range(4):
+        for record in (ada, bob):
+            add_activity(
+                session,
+                record,
+                ActivityType.NOTE,
+                content=f"{record.data['name']}{day}",
+                timestamp=WHEN + timedelta(days=day),
+            )
+
+    found = recent_activities_by_record(session, org_id, [ada.id, bob.id, ada.id], 2)
+
+    assert {r: [a.content for a in acts] for r, acts in found.items()} == {
+        ada.id: ["Ada3", "Ada2"],
+        bob.id: ["Bob3", "Bob2"],
+    }
+    assert recent_activities_by_record(session, org_id + 1000, [ada.id], 2) == {}
