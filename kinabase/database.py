@@ -58,6 +58,9 @@ UNAVAILABLE_SQLITE_MESSAGES = (
 PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
+PG_POOL_SIZE = 10
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL, configured for concurrent use by several workers.
 
@@ -70,6 +73,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args = kwargs.pop("connect_args", {})
         if "connect_timeout" not in parsed.query:
             connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
+        # A gthread worker's threads (GUNICORN_THREADS, 4) may each hold two connections at
+        # once (a read's own and the token's last-use write): a pool of 10 never closes and
+        # reopens them, which would cost a PostgreSQL backend's start each time.
+        kwargs.setdefault("pool_size", PG_POOL_SIZE)
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
