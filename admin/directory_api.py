@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import Schema, ValidationError
 
+from admin.json_api import Answer, answer_errors, error, load
 from admin.schemas import (
     USER_TYPE_LABELS,
     CandidatePageSchema,
@@ -34,16 +34,13 @@ from directory.errors import SeatShortfall
 from directory.jobs import explain, start_import, start_sync
 from directory.listing import candidate_page, security_groups
 from directory.operations import Choice, tenant_of
-from graph.errors import ConsentMissing, MicrosoftError, TokenRefused
 from jobs import enqueue
 from jobs.progress import get_job, job_items
-from kinabase.errors import DomainError, NotFound
 from kinabase.licences import seats_in_use
 from kinabase.organisations import get_organisation
 from kinabase.roles import list_roles
 from kinabase.users import UserType
 from kinabase_m365.database import db_session
-from sso.errors import SignInRefused
 from sso.sessions import administrators_only, current_user
 
 blueprint = Blueprint("directory_api", __name__, url_prefix="/admin/api/directory")
@@ -53,7 +50,7 @@ blueprint = Blueprint("directory_api", __name__, url_prefix="/admin/api/director
 @administrators_only
 def candidates() -> Response:
     """Directory users not yet in Kinabase, a page at a time."""
-    query = _load(CandidatesQuerySchema(), request.args)
+    query = load(CandidatesQuerySchema(), request.args)
     session = db_session()
     org_id = current_user().org_id
     page = candidate_page(session, org_id, tenant_of(session, org_id), **query)
@@ -64,7 +61,7 @@ def candidates() -> Response:
 @administrators_only
 def groups() -> Response:
     """The directory's security groups (for the dialog's filter)."""
-    query = _load(GroupsQuerySchema(), request.args)
+    query = load(GroupsQuerySchema(), request.args)
     tenant = tenant_of(db_session(), current_user().org_id)
     found = security_groups(tenant, query["search"])
     return jsonify({"groups": GraphGroupSchema(many=True).dump(found)})
@@ -91,10 +88,10 @@ def choices() -> Response:
 
 @blueprint.post("/import")
 @administrators_only
-def import_users() -> tuple[Response, int]:
+def import_users() -> Answer:
     """Queue an import; a seat shortfall visible already is refused (409) with the number of
     seats missing."""
-    body = _load(ImportRequestSchema(), request.get_json(silent=True))
+    body = load(ImportRequestSchema(), request.get_json(silent=True))
     session = db_session()
     job = start_import(
         session,
@@ -111,7 +108,7 @@ def import_users() -> tuple[Response, int]:
 
 @blueprint.post("/sync")
 @administrators_only
-def sync() -> tuple[Response, int]:
+def sync() -> Answer:
     """Queue a sync of the users Kinabase has."""
     session = db_session()
     job = start_sync(session, current_user().org_id)
@@ -122,12 +119,12 @@ def sync() -> tuple[Response, int]:
 
 @blueprint.get("/jobs/<int:job_id>")
 @administrators_only
-def job_status(job_id: int) -> tuple[Response, int]:
+def job_status(job_id: int) -> Answer:
     """A job's status, progress and per-user outcomes."""
     return _job(job_id)
 
 
-def _job(job_id: int, status: int = 200) -> tuple[Response, int]:
+def _job(job_id: int, status: int = 200) -> Answer:
     session = db_session()
     job = get_job(session, current_user().org_id, job_id)
     shown: dict[str, Any] = {
@@ -137,42 +134,14 @@ def _job(job_id: int, status: int = 200) -> tuple[Response, int]:
     return jsonify(JobSchema().dump(shown)), status
 
 
-def _load(schema: Schema, data: Any) -> dict[str, Any]:
-    loaded: dict[str, Any] = schema.load(data if data is not None else {})
-    return loaded
-
-
 def _choice(values: dict[str, Any]) -> Choice:
     user_type = values.get("user_type")
     return Choice(UserType(user_type) if user_type else None, tuple(values.get("roles") or ()))
 
 
-def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
-    return jsonify({"error": message, **extra}), status
-
-
-@blueprint.errorhandler(ValidationError)
-def _invalid(error: ValidationError) -> tuple[Response, int]:
-    return _error(400, "the request is not valid", fields=error.messages)
-
-
-@blueprint.errorhandler(SignInRefused)
-def _refused(error: SignInRefused) -> tuple[Response, int]:
-    return _error(error.status, error.message)
-
-
 @blueprint.errorhandler(SeatShortfall)
-def _seats(error: SeatShortfall) -> tuple[Response, int]:
-    return _error(409, str(error), seatsMissing=error.missing)
+def _seats(refusal: SeatShortfall) -> Answer:
+    return error(409, str(refusal), seatsMissing=refusal.missing)
 
 
-@blueprint.errorhandler(DomainError)
-def _domain(error: DomainError) -> tuple[Response, int]:
-    return _error(404 if isinstance(error, NotFound) else 409, str(error))
-
-
-@blueprint.errorhandler(MicrosoftError)
-def _microsoft(error: MicrosoftError) -> tuple[Response, int]:
-    if isinstance(error, ConsentMissing | TokenRefused):
-        return _error(409, explain(error), consentRequired=True)
-    return _error(502, error.message)
+answer_errors(blueprint, explain)

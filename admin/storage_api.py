@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import Schema, ValidationError
 
+from admin.json_api import Answer, answer_errors, error, load
 from admin.schemas import (
     LibrariesQuerySchema,
     LibrarySchema,
@@ -34,14 +34,12 @@ from admin.schemas import (
 )
 from files.migration import MigrationRunning, explain, latest_migration, start_migration
 from files.storage_settings import choose_storage, find_sites, overview, site_libraries
-from graph.errors import ConsentMissing, MicrosoftError, TokenRefused
 from jobs import enqueue
 from jobs.models import Job
 from jobs.progress import get_job, job_items
-from kinabase.errors import DomainError, InvalidSetting, NotFound
+from kinabase.errors import NotFound
 from kinabase.organisations import FileStorageProvider, get_organisation
 from kinabase_m365.database import db_session
-from sso.errors import SignInRefused
 from sso.sessions import administrators_only, current_user
 
 blueprint = Blueprint("storage_api", __name__, url_prefix="/admin/api/storage")
@@ -58,7 +56,7 @@ def storage() -> Response:
 @administrators_only
 def update() -> Response:
     """Choose the provider (and SharePoint library) for new files; stored files stay put."""
-    body = _load(StorageChoiceSchema(), request.get_json(silent=True))
+    body = load(StorageChoiceSchema(), request.get_json(silent=True))
     session = db_session()
     choose_storage(
         session,
@@ -75,7 +73,7 @@ def update() -> Response:
 @administrators_only
 def sites() -> Response:
     """SharePoint sites of the tenant matching the search (or the site at an address)."""
-    query = _load(SitesQuerySchema(), request.args)
+    query = load(SitesQuerySchema(), request.args)
     organisation = get_organisation(db_session(), current_user().org_id)
     found = find_sites(organisation, query["search"])
     return jsonify({"sites": SiteSchema(many=True).dump(found)})
@@ -85,7 +83,7 @@ def sites() -> Response:
 @administrators_only
 def libraries() -> Response:
     """The document libraries of a site."""
-    query = _load(LibrariesQuerySchema(), request.args)
+    query = load(LibrariesQuerySchema(), request.args)
     organisation = get_organisation(db_session(), current_user().org_id)
     found = site_libraries(organisation, query["site"])
     return jsonify({"libraries": LibrarySchema(many=True).dump(found)})
@@ -93,7 +91,7 @@ def libraries() -> Response:
 
 @blueprint.post("/migration")
 @administrators_only
-def migrate() -> tuple[Response, int]:
+def migrate() -> Answer:
     """Queue the move of every file to where new files go."""
     session = db_session()
     job = start_migration(session, current_user().org_id)
@@ -138,39 +136,9 @@ def _job_fields(session: Any, job: Job) -> dict[str, Any]:
     }
 
 
-def _load(schema: Schema, data: Any) -> dict[str, Any]:
-    loaded: dict[str, Any] = schema.load(data if data is not None else {})
-    return loaded
-
-
-def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
-    return jsonify({"error": message, **extra}), status
-
-
-@blueprint.errorhandler(ValidationError)
-def _invalid(error: ValidationError) -> tuple[Response, int]:
-    return _error(400, "the request is not valid", fields=error.messages)
-
-
-@blueprint.errorhandler(SignInRefused)
-def _refused(error: SignInRefused) -> tuple[Response, int]:
-    return _error(error.status, error.message)
-
-
 @blueprint.errorhandler(MigrationRunning)
-def _running(error: MigrationRunning) -> tuple[Response, int]:
-    return _error(409, str(error), jobId=error.job_id)
+def _running(refusal: MigrationRunning) -> Answer:
+    return error(409, str(refusal), jobId=refusal.job_id)
 
 
-@blueprint.errorhandler(DomainError)
-def _domain(error: DomainError) -> tuple[Response, int]:
-    if isinstance(error, NotFound):
-        return _error(404, str(error))
-    return _error(400 if isinstance(error, InvalidSetting) else 409, str(error))
-
-
-@blueprint.errorhandler(MicrosoftError)
-def _microsoft(error: MicrosoftError) -> tuple[Response, int]:
-    if isinstance(error, ConsentMissing | TokenRefused):
-        return _error(409, explain(error), consentRequired=True)
-    return _error(502, error.message)
+answer_errors(blueprint, explain)
