@@ -7,9 +7,9 @@ roles", "Access tokens: validate tokens"):
 
 1. the header's `alg` is RS256 and the signature verifies with the key its `kid` names, from the
    JWKS of the token tenant's OpenID configuration (`{authority}/{tid}/v2.0/.well-known/…`), read
-   through the service's one HTTP session to Microsoft and cached per tenant for 24 h; an unknown
-   `kid` fetches the keys again, at most once a minute per tenant (key rollover, without letting
-   forged `kid`s make the service hammer Microsoft);
+   through the service's one HTTP session to Microsoft and cached per tenant for 24 h by
+   `graph.signing_keys`; an unknown `kid` fetches the keys again, at most once a minute per
+   tenant (key rollover, without letting forged `kid`s make the service hammer Microsoft);
 2. `aud` is the API's Application ID URI (`api://<client id>` unless configured) or the client id
    itself (Entra writes the client id in v2.0 tokens, the URI in v1.0 ones);
 3. `iss` is the tenant's v2.0 issuer (`https://login.microsoftonline.com/{tid}/v2.0`, from the
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,12 +35,11 @@ from typing import Any
 import jwt
 import requests
 
+from graph.signing_keys import KeysUnreadable, OpenIdKeys
 from outlook.errors import MicrosoftUnreachable, TokenRefused
 
 SCOPE = "access_as_user"
 LEEWAY = timedelta(minutes=2)
-KEYS_MAX_AGE_SECONDS = 24 * 3600
-REFETCH_INTERVAL_SECONDS = 60.0
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 V1_ISSUER = "https://sts.windows.net/{tid}/"
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "nbf", "iat", "tid", "oid"]
@@ -82,47 +80,30 @@ def unverified_tenant(token: str) -> str:
 
 
 class TenantKeys:
-    """Each tenant's issuer and signing keys, from its OpenID configuration, cached."""
+    """Each tenant's issuer and signing keys, from its OpenID configuration
+    (`graph.signing_keys`: cached, an unknown `kid` fetched again at most once a minute)."""
 
     def __init__(self, authority_host: str) -> None:
         self._authority = authority_host.rstrip("/")
         self._lock = threading.Lock()
-        # tenant → (issuer, keys by kid, fetched at (monotonic))
-        self._tenants: dict[str, tuple[str, dict[str, jwt.PyJWK], float]] = {}
+        self._tenants: dict[str, OpenIdKeys] = {}
 
     def issuer_and_key(self, http: requests.Session, tenant_id: str, kid: str) -> tuple[str, Any]:
         """The tenant's v2.0 issuer and the key `kid` names; TokenRefused for an unknown kid."""
         with self._lock:
-            issuer, keys, fetched_at = self._tenants.get(tenant_id, ("", {}, float("-inf")))
-            age = time.monotonic() - fetched_at
-            if age > KEYS_MAX_AGE_SECONDS or (kid not in keys and age > REFETCH_INTERVAL_SECONDS):
-                issuer, keys = self._fetch(http, tenant_id)
-                self._tenants[tenant_id] = (issuer, keys, time.monotonic())
-        key = keys.get(kid)
-        if key is None:
-            raise TokenRefused("The sign-in token is signed with a key Microsoft does not list.")
-        return issuer, key.key
-
-    def _fetch(self, http: requests.Session, tenant_id: str) -> tuple[str, dict[str, jwt.PyJWK]]:
-        url = f"{self._authority}/{tenant_id}/v2.0/.well-known/openid-configuration"
+            keys = self._tenants.get(tenant_id)
+            if keys is None:
+                url = f"{self._authority}/{tenant_id}/v2.0/.well-known/openid-configuration"
+                keys = self._tenants[tenant_id] = OpenIdKeys(url)
         try:
-            configuration = _get_json(http, url)
-            key_set = jwt.PyJWKSet.from_dict(_get_json(http, str(configuration["jwks_uri"])))
-            issuer = str(configuration["issuer"]).replace("{tenantid}", tenant_id)
-        except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as error:
+            issuer, key = keys.issuer_and_key(http, kid)
+        except KeysUnreadable as error:
             raise MicrosoftUnreachable(
                 "Microsoft's signing keys could not be read. Try again later."
             ) from error
-        return issuer, {key.key_id: key for key in key_set.keys if key.key_id}
-
-
-def _get_json(http: requests.Session, url: str) -> dict[str, Any]:
-    response = http.get(url, timeout=10)
-    response.raise_for_status()
-    document = response.json()
-    if not isinstance(document, dict):
-        raise ValueError(f"{url} is not a JSON object")
-    return document
+        if key is None:
+            raise TokenRefused("The sign-in token is signed with a key Microsoft does not list.")
+        return issuer.replace("{tenantid}", tenant_id), key.key
 
 
 def verify_access_token(

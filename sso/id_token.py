@@ -27,8 +27,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,10 +34,10 @@ from typing import Any
 import jwt
 import requests
 
+from graph.signing_keys import KeysUnreadable, OpenIdKeys
 from sso.errors import InvalidIdToken, MicrosoftUnavailable
 
 LEEWAY = timedelta(minutes=2)
-KEYS_MAX_AGE_SECONDS = 24 * 3600
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "nbf", "iat", "tid", "oid", "nonce"]
 # What a failed check tells the person; PyJWT's own message goes to the log only.
@@ -72,49 +70,26 @@ class MicrosoftIdentity:
 
 
 class SigningKeys:
-    """Microsoft's issuer template and signing keys, from the multi-tenant OpenID configuration."""
+    """Microsoft's issuer template and signing keys, from the multi-tenant OpenID configuration
+    (`graph.signing_keys`; an unknown `kid` is fetched again at once)."""
 
     def __init__(self, authority_host: str) -> None:
-        self._configuration_url = (
-            f"{authority_host.rstrip('/')}/organizations/v2.0/.well-known/openid-configuration"
+        self._keys = OpenIdKeys(
+            f"{authority_host.rstrip('/')}/organizations/v2.0/.well-known/openid-configuration",
+            throttle_unknown_kids=False,
         )
-        self._lock = threading.Lock()
-        self._issuer = ""
-        self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = float("-inf")
 
     def issuer_and_key(self, http: requests.Session, kid: str) -> tuple[str, jwt.PyJWK]:
-        """The issuer template and the key for `kid`; unknown kids cause one fresh fetch."""
-        with self._lock:
-            if time.monotonic() - self._fetched_at > KEYS_MAX_AGE_SECONDS or kid not in self._keys:
-                self._fetch(http)
-            key = self._keys.get(kid)
-        if key is None:
-            raise InvalidIdToken("The sign-in token is signed with a key Microsoft does not list.")
-        return self._issuer, key
-
-    def _fetch(self, http: requests.Session) -> None:
+        """The issuer template and the key for `kid`; InvalidIdToken for a key not listed."""
         try:
-            configuration = _get_json(http, self._configuration_url)
-            jwks = _get_json(http, str(configuration["jwks_uri"]))
-            key_set = jwt.PyJWKSet.from_dict(jwks)
-            issuer = str(configuration["issuer"])
-        except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as error:
+            issuer, key = self._keys.issuer_and_key(http, kid)
+        except KeysUnreadable as error:
             raise MicrosoftUnavailable(
                 "Microsoft's signing keys could not be read. Try again later."
             ) from error
-        self._issuer = issuer
-        self._keys = {key.key_id: key for key in key_set.keys if key.key_id}
-        self._fetched_at = time.monotonic()
-
-
-def _get_json(http: requests.Session, url: str) -> dict[str, Any]:
-    response = http.get(url, timeout=10)
-    response.raise_for_status()
-    document = response.json()
-    if not isinstance(document, dict):
-        raise ValueError(f"{url} is not a JSON object")
-    return document
+        if key is None:
+            raise InvalidIdToken("The sign-in token is signed with a key Microsoft does not list.")
+        return issuer, key
 
 
 def nonce_hash(nonce: str) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import jwt
 import pytest
 
-from outlook import tokens
+from graph import signing_keys
 from tests.emulators.keys import foreign_key
 from tests.outlook.conftest import World
 
@@ -206,7 +206,7 @@ def test_a_rolled_over_key_is_fetched_again_after_the_refetch_interval(
     grace = world.acme.directory["grace"]
     assert world.call("GET", "/me", grace).status_code == 200
     world.cloud.keys.roll_over()
-    monkeypatch.setattr(tokens, "REFETCH_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(signing_keys, "REFETCH_INTERVAL_SECONDS", 0.0)
 
     assert world.call("GET", "/me", grace).status_code == 200
     assert len(world.microsoft.requests_to("/keys")) == 2
