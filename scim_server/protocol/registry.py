@@ -103,8 +103,7 @@ class ResourceSchema:
         Known schemas come back in their canonical spelling; a custom extension URN (one that
         ends with `:<resource type name>`) comes back as given.
         """
-        if urn.lower() in SCHEMA_ALIASES:  # noted on every call: the memo below is shared
-            note(Leniency.SCHEMA_URI_TYPO)
+        _note_alias(urn)
         found = self._memo.get(("urn", urn, None), _MISSING)
         if found is not _MISSING:
             return cast(str | None, found)
@@ -131,6 +130,8 @@ class ResourceSchema:
 
     def top_level(self, name: str, uri: str | None = None) -> Attribute | None:
         """The top-level attribute called `name`, in schema `uri` or found unqualified."""
+        if uri is not None:
+            _note_alias(uri)
         found = self._memo.get(("top", name, uri), _MISSING)
         if found is not _MISSING:
             return cast(Attribute | None, found)
@@ -197,3 +198,10 @@ class ResourceSchema:
                 + tuple(a for s in self.extensions for a in s.attributes)
             )
         return cast(tuple[Attribute, ...], found)
+
+
+def _note_alias(urn: str) -> None:
+    """Note a misspelt schema URN on every request that uses it: resolutions are remembered
+    per process, so the note cannot ride on working the resolution out."""
+    if urn.lower() in SCHEMA_ALIASES:
+        note(Leniency.SCHEMA_URI_TYPO)

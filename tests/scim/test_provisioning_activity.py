@@ -388,3 +388,26 @@ def test_an_oauth_clients_writes_name_the_client(
 
     [entry] = activity(engine, acme.org_id)
     assert entry["credential"] == f'client "entra" ({client_id})'
+
+
+def test_a_misspelt_extension_urn_is_named_on_every_request(
+    acme: Provisioned, engine: Engine
+) -> None:
+    """Entra's known typo of the enterprise URN (`…:2.0User`) is noted each time, not only the
+    first time the process resolves it (resolutions are remembered per process)."""
+    user_id = acme.scim.post("/Users", _user("ada@acme.test")).json["id"]
+    typo = "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"
+    for department in ("Sales", "Research"):
+        response = acme.scim.patch(
+            f"/Users/{user_id}",
+            [{"op": "replace", "path": f"{typo}:department", "value": department}],
+        )
+        assert response.status_code == 200, response.json
+
+    for name in ("bob", "eve"):
+        body = {**_user(f"{name}@acme.test"), typo: {"department": "Sales"}}
+        body["schemas"] = [*body["schemas"], typo]
+        assert acme.scim.post("/Users", body).status_code == 201
+
+    leniencies = [e["leniencies"] for e in activity(engine, acme.org_id)]
+    assert leniencies == ["", *["schema-uri-typo"] * 4]
