@@ -79,10 +79,11 @@ def sign_in_with_password(page: Page, person: Person, next_path: str = "/account
     page.wait_for_url(f"**{next_path}")
 
 
-def screenshot(page: Page, directory: Path, name: str) -> Path:
-    """The whole page as `<directory>/<name>.png` (docs/screenshots under `make screenshots`)."""
+def screenshot(page: Page, directory: Path, name: str, *, full_page: bool = True) -> Path:
+    """The whole page, or with `full_page=False` what the window shows (a modal dialog covers
+    only the window), as `<directory>/<name>.png` (docs/screenshots under `make screenshots`)."""
     path = directory / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
     assert path.stat().st_size > 0
     return path
 

@@ -3,8 +3,6 @@ errors next to their field, the guard, and connecting Microsoft 365 through admi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
@@ -15,7 +13,6 @@ from tests.browser.support import (
     add_administrator,
     add_person,
     expect_heading,
-    screenshot,
     sign_in_with_password,
 )
 
@@ -62,7 +59,7 @@ def test_others_than_administrators_are_refused(page: Page, session: Session) ->
 
 
 def test_turning_microsoft_on_connects_the_tenant_through_admin_consent(
-    page: Page, session: Session, microsoft: MicrosoftInTheBrowser, screenshots_directory: Path
+    page: Page, session: Session, microsoft: MicrosoftInTheBrowser
 ) -> None:
     contoso = microsoft.cloud.add_tenant("contoso.test", "3f5a2b1c-7d4e-4f60-8a9b-0c1d2e3f4a5b")
     alice = contoso.add_user("alice", "Alice Admin", is_admin=True)
@@ -79,7 +76,6 @@ def test_turning_microsoft_on_connects_the_tenant_through_admin_consent(
     assert (contoso.tenant_id, REGISTRATION_ID) in microsoft.cloud.consents
     page.get_by_role("link", name="Back to Identity & Provisioning").click()
     expect(page.get_by_test_id("tenant-id")).to_have_text(contoso.tenant_id)
-    screenshot(page, screenshots_directory, "identity")
 
     page.locator("form.setting").filter(has_text="Email and password").get_by_role(
         "button", name="Turn off"
