@@ -191,11 +191,14 @@ def records_with_message(session: Session, org_id: int, internet_message_id: str
     )
 
 
-def get_activity(session: Session, org_id: int, activity_id: int) -> Activity:
-    """The organisation's activity with this id, or NotFound (another organisation's too)."""
-    activity = session.scalars(
-        select(Activity).where(Activity.org_id == org_id, Activity.id == activity_id)
-    ).one_or_none()
+def get_activity(
+    session: Session, org_id: int, activity_id: int, *, for_update: bool = False
+) -> Activity:
+    """The organisation's activity with this id, or NotFound (another organisation's too);
+    `for_update` locks its row to the end of the transaction (on PostgreSQL; SQLite's write
+    transactions hold the whole database)."""
+    query = select(Activity).where(Activity.org_id == org_id, Activity.id == activity_id)
+    activity = session.scalars(query.with_for_update() if for_update else query).one_or_none()
     if activity is None:
         raise NotFound(f"no activity with id {activity_id}")
     return activity

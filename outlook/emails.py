@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from files.service import FileInfo, upload_file
+from files.service import FileInfo, delete_file, upload_file
 from kinabase.activities import (
     Activity,
     EmailMessage,
@@ -121,7 +121,9 @@ def save_attachment(
 ) -> FileInfo:
     """Stream an attachment to the organisation's storage provider as a file of the activity's
     record (files.service.upload_file: no transaction is open while bytes move), then link it
-    to the activity."""
+    to the activity. The activity's row is locked while it is linked: when a request racing
+    this one linked a file of the same name first, that file is the answer and this upload is
+    deleted, so an attachment is stored once however often it is sent."""
     with database.read_sessions() as session:
         user = get_user(session, org_id, user_id)
         record_id = editable_activity(session, user, activity_id).record_id
@@ -135,9 +137,15 @@ def save_attachment(
         content_type=content_type,
         user_id=user_id,
     )
+    uploaded = info.id
     with database.write_sessions() as session:
-        attach_file(
-            session, get_activity(session, org_id, activity_id), get_file(session, org_id, info.id)
-        )
+        activity = get_activity(session, org_id, activity_id, for_update=True)
+        earlier = file_named(session, activity, info.name)
+        if earlier is None:
+            attach_file(session, activity, get_file(session, org_id, info.id))
+        else:
+            info = FileInfo.of(earlier)  # the same attachment saved by a request racing this one
         session.commit()
+    if info.id != uploaded:
+        delete_file(database, org_id, uploaded)
     return info

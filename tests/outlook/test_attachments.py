@@ -7,8 +7,9 @@ import io
 from typing import Any
 from urllib.parse import quote
 
-from files.service import open_file
+from files.service import open_file, record_files
 from kinabase.organisations import FileStorageProvider, get_organisation, set_file_storage
+from outlook import emails
 from tests.outlook.conftest import Crm, World
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
@@ -73,6 +74,36 @@ def test_the_same_attachment_twice_is_stored_once(world: World, crm: Crm) -> Non
     with world.app.app_context():
         _, chunks = open_file(world.database, world.acme.org_id, first.json["id"])
         assert b"".join(chunks) == PDF
+
+
+def test_the_same_attachment_saved_by_two_racing_requests_is_stored_once(
+    world: World, crm: Crm
+) -> None:
+    """Two requests for the same attachment both pass the API's check for an existing file
+    before either has linked one (the task pane open in two windows): the one that links
+    second answers with the first one's file and deletes its own upload."""
+    activity_id = _log(world)
+    user_id = world.acme.user_ids["grace"]
+    with world.app.app_context():
+        saved = [
+            emails.save_attachment(
+                world.database,
+                world.acme.org_id,
+                user_id,
+                activity_id,
+                stream=io.BytesIO(content),
+                size=len(content),
+                name="Quote.pdf",
+                content_type="application/pdf",
+            )
+            for content in (PDF, b"the racing copy")
+        ]
+        files = record_files(world.database, world.acme.org_id, crm.contacts["ada"])
+        _, chunks = open_file(world.database, world.acme.org_id, saved[0].id)
+        assert b"".join(chunks) == PDF
+
+    assert saved[1] == saved[0]
+    assert [info.id for info in files] == [saved[0].id]
 
 
 def test_an_attachment_over_the_limit_is_refused_and_nothing_is_stored(
