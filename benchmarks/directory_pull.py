@@ -22,7 +22,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobs.runner import ProgressListener
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -96,8 +99,11 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def import_in_this_process(users: int, database_url: str) -> dict[str, Any]:
-    """Seed, migrate, import; the figures of the run."""
+def import_in_this_process(
+    users: int, database_url: str, listener: ProgressListener | None = None
+) -> dict[str, Any]:
+    """Seed, migrate, import; the figures of the run. `listener` is called after each of the job's
+    transactions (`benchmarks.directory_memory` samples the memory there)."""
     from directory.jobs import start_import  # noqa: PLC0415
     from jobs.models import Job, JobStatus  # noqa: PLC0415
     from jobs.queue import app_jobs  # noqa: PLC0415
@@ -146,7 +152,7 @@ def import_in_this_process(users: int, database_url: str) -> dict[str, Any]:
         session.commit()
     before = _rss_mb()
     started = time.perf_counter()
-    app_jobs(app).run_here(job_id)
+    app_jobs(app).run_here(job_id, listener)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with get_database(app).read_sessions() as session:

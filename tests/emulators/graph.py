@@ -235,12 +235,16 @@ class GraphEmulator:
         condition = _filter(USER_FILTERABLE)
         expand = _manager_expansion()
         select = request.args.get("$select")
-        items = [
-            self.listed_user(tenant, user, select, expand)
+        users = (
+            user
             for user in tenant.users.values()
             if condition is None or condition(full_user_resource(user))
-        ]
-        return jsonify(self.pager.page(items, self.cloud.page_size))
+        )
+
+        def render(user: DirectoryUser) -> dict[str, Any]:
+            return self.listed_user(tenant, user, select, expand)
+
+        return jsonify(self.pager.page(users, self.cloud.page_size, render))
 
     def user(self, user_id: str) -> Response:
         """GET /users/{id | userPrincipalName} (user-get.md)."""
@@ -340,25 +344,30 @@ class GraphEmulator:
         _require_eventual_for_count()
         condition = _filter(GROUP_FILTERABLE)
         select = request.args.get("$select")
-        items = [
-            selected(group_resource(group), select, DEFAULT_GROUP_PROPERTIES)
+        groups = (
+            group
             for group in tenant.groups.values()
             if condition is None or condition(group_resource(group))
-        ]
-        return jsonify(self.pager.page(items, self.cloud.page_size))
+        )
+
+        def render(group: DirectoryGroup) -> dict[str, Any]:
+            return selected(group_resource(group), select, DEFAULT_GROUP_PROPERTIES)
+
+        return jsonify(self.pager.page(groups, self.cloud.page_size, render))
 
     def transitive_members(self, group_id: str) -> Response:
         """GET /groups/{id}/transitiveMembers: users and nested groups, with `@odata.type`."""
         tenant = self.tenant(READ_GROUPS)
-        items: list[dict[str, Any]] = []
-        for member in self.members_of(tenant, group_id):
+
+        def render(member: DirectoryUser | DirectoryGroup) -> dict[str, Any]:
             if isinstance(member, DirectoryUser):
                 resource = selected(full_user_resource(member), None, DEFAULT_USER_PROPERTIES)
-                items.append({"@odata.type": USER_TYPE, **resource})
-            else:
-                resource = selected(group_resource(member), None, DEFAULT_GROUP_PROPERTIES)
-                items.append({"@odata.type": "#microsoft.graph.group", **resource})
-        return jsonify(self.pager.page(items, self.cloud.page_size))
+                return {"@odata.type": USER_TYPE, **resource}
+            resource = selected(group_resource(member), None, DEFAULT_GROUP_PROPERTIES)
+            return {"@odata.type": "#microsoft.graph.group", **resource}
+
+        members = self.members_of(tenant, group_id)
+        return jsonify(self.pager.page(members, self.cloud.page_size, render))
 
     def transitive_users(self, group_id: str) -> Response:
         """GET /groups/{id}/transitiveMembers/microsoft.graph.user (an advanced query)."""
@@ -375,13 +384,17 @@ class GraphEmulator:
             raise QueryError("Request_UnsupportedQuery", "$expand is not supported here.")
         condition = _filter(USER_FILTERABLE)
         select = request.args.get("$select")
-        items = [
-            selected(full_user_resource(member), select, DEFAULT_USER_PROPERTIES)
+        users = (
+            member
             for member in self.members_of(tenant, group_id)
             if isinstance(member, DirectoryUser)
             and (condition is None or condition(full_user_resource(member)))
-        ]
-        return jsonify(self.pager.page(items, self.cloud.page_size))
+        )
+
+        def render(user: DirectoryUser) -> dict[str, Any]:
+            return selected(full_user_resource(user), select, DEFAULT_USER_PROPERTIES)
+
+        return jsonify(self.pager.page(users, self.cloud.page_size, render))
 
     @staticmethod
     def members_of(tenant: Tenant, group_id: str) -> list[DirectoryUser | DirectoryGroup]:

@@ -9,16 +9,18 @@ property outside the resource's filterable ones, is 400 `Request_UnsupportedQuer
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import request
 
 Resource = dict[str, Any]
 Condition = Callable[[Resource], bool]
+Item = TypeVar("Item")
 
 TOKEN = re.compile(r"\s*(\(|\)|,|'(?:[^']|'')*'|[A-Za-z_][\w.]*)")
 MAX_TOP = 999
@@ -137,6 +139,9 @@ def selected(resource: Resource, select: str | None, default: Sequence[str]) -> 
     return {name: resource.get(name) for name in names}
 
 
+_END = object()
+
+
 class Pager:
     """Server-driven paging: a page of at most `$top` (and the cloud's page size) objects, and
     an `@odata.nextLink` with an opaque `$skiptoken` and every other query option of the request,
@@ -157,8 +162,19 @@ class Pager:
             )
         return min(int(top), cloud_page_size)
 
-    def page(self, items: Sequence[Resource], cloud_page_size: int) -> dict[str, Any]:
-        """The page of `items` this request asks for, with its nextLink when more follow."""
+    def page(
+        self,
+        items: Iterable[Item],
+        cloud_page_size: int,
+        render: Callable[[Item], Resource] | None = None,
+    ) -> dict[str, Any]:
+        """The page of `items` this request asks for, with its nextLink when more follow.
+
+        `items` is read lazily and `render` (by default, the items are resources already) runs
+        on the page's items only: serving a page of a large directory builds that page, never
+        every object of the directory (which a process that hosts the emulator, like the
+        directory-pull benchmark's, would count as its own memory).
+        """
         token = request.args.get("$skiptoken")
         start = 0
         if token is not None:
@@ -166,13 +182,17 @@ class Pager:
                 raise QueryError("Request_BadRequest", "The specified page token value is invalid.")
             start = self.skip_tokens[token]
         size = self.page_size(cloud_page_size)
+        remaining = iter(items)
+        for _ in itertools.islice(remaining, start):
+            pass
+        window = list(itertools.islice(remaining, size))
+        more = next(remaining, _END) is not _END
         body: dict[str, Any] = {"@odata.context": _context()}
         if token is None and request.args.get("$count") == "true":
-            body["@odata.count"] = len(items)
-        end = start + size
-        if end < len(items):
-            body["@odata.nextLink"] = self.link("$skiptoken", end)
-        body["value"] = list(items[start:end])
+            body["@odata.count"] = len(window) + more + sum(1 for _ in remaining)
+        if more:
+            body["@odata.nextLink"] = self.link("$skiptoken", start + size)
+        body["value"] = [render(item) for item in window] if render else window
         return body
 
     def link(self, name: str, position: int) -> str:
