@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from kinabase.accounts import create_organisation, create_user
 from kinabase.organisations import Organisation, set_sign_in_methods
 from kinabase.users import User, UserType
-from sso.passwords import hash_password
 from tests.browser.microsoft import REGISTRATION_ID, REGISTRATION_SECRET
 from tests.browser.server import ServedConsole
+from tests.passwords import password_hash
 
 REGISTRATION_SETTINGS = {
     "MICROSOFT_CLIENT_ID": REGISTRATION_ID,
@@ -59,7 +59,7 @@ def add_person(
         active=True,
         user_type=user_type,
     )
-    user.password_hash = hash_password(PASSWORD)
+    user.password_hash = password_hash(PASSWORD)
     session.commit()
     return Person(organisation.id, user.id, email)
 

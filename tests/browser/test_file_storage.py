@@ -1,15 +1,11 @@
 """Organisation → File Storage in Chromium: find the SharePoint site, pick a library (warned
 about one that is not empty), Update, and move the files with the progress bar followed to the
-end by a real worker (`kinabase-m365 worker`'s consumer in a process of its own)."""
+end by a real worker (`kinabase-m365 worker`'s consumer in a process of its own: the session's,
+beside the served console, on its database, files and job queue)."""
 
 from __future__ import annotations
 
 import io
-import json
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,102 +17,24 @@ from kinabase.colleagues import colleague_record
 from kinabase.organisations import bind_entra_tenant, get_organisation
 from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
-from tests.browser.microsoft import REGISTRATION_ID, REGISTRATION_SECRET, MicrosoftInTheBrowser
-from tests.browser.relay import MicrosoftRelay
-from tests.browser.server import ServedConsole, serve_console
+from tests.browser.microsoft import REGISTRATION_ID, MicrosoftInTheBrowser
+from tests.browser.server import ServedConsole
 from tests.browser.support import (
-    REGISTRATION_SETTINGS,
     add_administrator,
     expect_heading,
     screenshot,
     sign_in_with_password,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 SITES_PERMISSIONS = frozenset({"User.Read.All", "GroupMember.Read.All", "Sites.ReadWrite.All"})
 
 
-@dataclass(frozen=True)
-class Storage:
-    """Where the served service and its worker keep files and their queue."""
-
-    files: Path
-    queue: Path
-
-
-@pytest.fixture(scope="module")
-def storage(tmp_path_factory: pytest.TempPathFactory) -> Storage:
-    directory = tmp_path_factory.mktemp("storage")
-    return Storage(directory / "files", directory / "queue.db")
-
-
-@pytest.fixture(scope="module")
-def served(
-    database_url: str,
-    relay: MicrosoftRelay,
-    storage: Storage,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[ServedConsole]:
-    """The console under gunicorn, its files and job queue in this module's directory."""
-    settings = {
-        **REGISTRATION_SETTINGS,
-        "FILES_DIRECTORY": str(storage.files),
-        "JOBS_SQLITE_PATH": str(storage.queue),
-    }
-    with serve_console(
-        database_url, relay.url, tmp_path_factory.mktemp("served"), settings
-    ) as console:
-        yield console
-
-
-@dataclass(frozen=True)
-class Worker:
-    """A running worker: the database, files and queue it shares with the served console."""
-
-    database_url: str
-    storage: Storage
-    log: Path
-
-
-@pytest.fixture
-def worker(
-    database_url: str, relay: MicrosoftRelay, storage: Storage, tmp_path: Path
-) -> Iterator[Worker]:
-    """A worker on the same database, files and queue, reaching Microsoft through the relay."""
-    settings = tmp_path / "worker.json"
-    settings.write_text(
-        json.dumps(
-            {
-                "database_url": database_url,
-                "environment": "test",
-                "secret_key": "test-secret-key",
-                "microsoft_client_id": REGISTRATION_ID,
-                "microsoft_client_secret": REGISTRATION_SECRET,
-                "files_directory": str(storage.files),
-                "jobs_sqlite_path": str(storage.queue),
-            }
-        )
-    )
-    log = tmp_path / "worker.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.files.worker_process", str(settings), relay.url],
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield Worker(database_url, storage, log)
-        finally:
-            process.kill()
-            process.wait()
-
-
+@pytest.mark.usefixtures("worker")
 def test_an_administrator_picks_a_library_updates_and_moves_the_files(
     page: Page,
     session: Session,
     microsoft: MicrosoftInTheBrowser,
-    worker: Worker,
+    served: ServedConsole,
     screenshots_directory: Path,
 ) -> None:
     cloud = microsoft.cloud
@@ -133,10 +51,10 @@ def test_an_administrator_picks_a_library_updates_and_moves_the_files(
     session.commit()
     local = create_app(
         {
-            "database_url": worker.database_url,
+            "database_url": served.env["DATABASE_URL"],
             "environment": "test",
             "secret_key": "test-secret-key",
-            "files_directory": str(worker.storage.files),
+            "files_directory": served.env["FILES_DIRECTORY"],
         }
     )
     with local.app_context():
@@ -187,5 +105,5 @@ def test_an_administrator_picks_a_library_updates_and_moves_the_files(
         "contract.pdf",
         "notes.txt",
         "photo.jpg",
-    ], worker.log.read_text()[-3000:]
+    ], served.log()[-3000:]
     screenshot(page, screenshots_directory, "file-storage")

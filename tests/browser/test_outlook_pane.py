@@ -1,4 +1,5 @@
-"""The Outlook add-in's task pane in Chromium, against the service under gunicorn.
+"""The Outlook add-in's task pane in Chromium, against the service under gunicorn (the session's,
+which stores the attachments in its own temporary directory).
 
 Outlook is played by a stand-in for Office.js (`office_stand_in.js`, served where the pane loads
 Office.js from Microsoft's CDN) holding a sample email; the pane signs in through the stand-in's
@@ -12,11 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Route, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,26 +36,13 @@ from kinabase.organisations import bind_entra_tenant
 from kinabase.users import User, UserStatus
 from outlook.pages import OFFICE_JS_URL
 from tests.browser.microsoft import REGISTRATION_ID, MicrosoftInTheBrowser
-from tests.browser.relay import MicrosoftRelay
-from tests.browser.server import ServedConsole, serve_console
-from tests.browser.support import REGISTRATION_SETTINGS, screenshot
+from tests.browser.support import screenshot
 from tests.emulators.entra_tokens import mint_api_access_token
 
 STAND_IN = Path(__file__).with_name("office_stand_in.js")
 PANE = {"width": 360, "height": 900}  # about what Outlook on the web gives a task pane
 MESSAGE_ID = "<CAF123@mail.engines.example>"
 QUOTE = b"%PDF-1.4\n% the quote for four engines\n"
-
-
-@pytest.fixture(scope="module")
-def served(
-    database_url: str, relay: MicrosoftRelay, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServedConsole]:
-    """The service under gunicorn, storing files in a temporary directory (attachments)."""
-    workdir = tmp_path_factory.mktemp("served-outlook")
-    settings = {**REGISTRATION_SETTINGS, "FILES_DIRECTORY": str(workdir / "files")}
-    with serve_console(database_url, relay.url, workdir, settings) as console:
-        yield console
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from kinabase.accounts import create_user
 from kinabase.database import make_sessionmakers
 from kinabase.users import UserType
-from sso.passwords import hash_password
 from tests.conftest import Provisioned
+from tests.passwords import password_hash
 
 PASSWORD = "correct horse battery staple"
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -33,7 +33,7 @@ def sign_in(
     _, write_sessions = make_sessionmakers(engine)
     with write_sessions() as session:
         user = create_user(session, org_id, email, active=True, user_type=user_type)
-        user.password_hash = hash_password(PASSWORD)
+        user.password_hash = password_hash(PASSWORD)
         session.commit()
     form = {"org": str(org_id), "email": email, "password": PASSWORD}
     assert client.post("/login/password", data=form).status_code == 303

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kinabase.accounts import create_organisation, create_user
 from kinabase.provisioning_tokens import issue_token
 from kinabase.users import UserType
-from sso.passwords import hash_password
+from tests.passwords import password_hash
 from tests.scim_client import USER_SCHEMA, ScimClient
 
 PASSWORD = "correct horse battery staple"
@@ -33,7 +33,7 @@ def sign_in(
     client: FlaskClient, session: Session, org_id: int, email: str, user_type: UserType
 ) -> None:
     user = create_user(session, org_id, email, active=True, user_type=user_type)
-    user.password_hash = hash_password(PASSWORD)
+    user.password_hash = password_hash(PASSWORD)
     session.commit()
     form = {"org": str(org_id), "email": email, "password": PASSWORD}
     assert client.post("/login/password", data=form).status_code == 303

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from console.navigation import NAVIGATION, Audience
 from kinabase.accounts import create_organisation, create_user
 from kinabase.users import UserType
-from sso.passwords import hash_password
+from tests.passwords import password_hash
 
 PASSWORD = "correct horse battery staple"
 
@@ -17,7 +17,7 @@ def signed_in(client: FlaskClient, session: Session, user_type: UserType) -> str
     """`client` signed in as a new user of this type of a new organisation; its CSRF value."""
     organisation = create_organisation(session, "Acme")
     user = create_user(session, organisation.id, "ada@acme.test", active=True, user_type=user_type)
-    user.password_hash = hash_password(PASSWORD)
+    user.password_hash = password_hash(PASSWORD)
     session.commit()
     form = {"org": str(organisation.id), "email": user.email, "password": PASSWORD}
     assert client.post("/login/password", data=form).status_code == 303

@@ -21,8 +21,8 @@ from kinabase.accounts import create_organisation, create_user
 from kinabase.photo_uploads import MAX_UPLOAD_BYTES
 from kinabase.photos import follow_directory_photo
 from kinabase.users import UserPhoto, UserType
-from sso.passwords import hash_password
 from tests.kinabase.test_photo_uploads import DIRECTORY_JPEG, image_file, png_claiming
+from tests.passwords import password_hash
 
 PASSWORD = "correct horse battery staple"
 
@@ -37,7 +37,7 @@ class Person:
 
 def sign_in(app: Flask, session: Session, org_id: int, email: str, user_type: UserType) -> Person:
     user = create_user(session, org_id, email, user_type=user_type, active=True)
-    user.password_hash = hash_password(PASSWORD)
+    user.password_hash = password_hash(PASSWORD)
     session.commit()
     browser = app.test_client()
     form = {"org": str(org_id), "email": email, "password": PASSWORD}

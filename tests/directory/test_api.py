@@ -14,8 +14,8 @@ from jobs.models import Job
 from kinabase.accounts import create_user
 from kinabase.roles import create_role
 from kinabase.users import UserType
-from sso.passwords import hash_password
 from tests.directory.conftest import Cloud, Organisations, kinabase_users, run_job
+from tests.passwords import password_hash
 from tests.sso.support import signed_in_with_password
 
 PASSWORD = "correct horse battery staple"
@@ -26,7 +26,7 @@ def signed_in(
     service: Flask, session: Session, org_id: int, email: str, user_type: UserType
 ) -> FlaskClient:
     user = create_user(session, org_id, email, user_type=user_type, active=True)
-    user.password_hash = hash_password(PASSWORD)
+    user.password_hash = password_hash(PASSWORD)
     session.commit()
     return signed_in_with_password(service.test_client(), org_id, email, PASSWORD)
 

@@ -19,10 +19,10 @@ from kinabase.database import make_sessionmakers
 from kinabase.organisations import FileStorageProvider, bind_entra_tenant, set_file_storage
 from kinabase_m365.app import create_app
 from kinabase_m365.database import Database, get_database
-from sso.passwords import hash_password
 from tests.emulators import EmulatedMicrosoft, emulate_microsoft
 from tests.emulators.cloud import AppRegistration, Drive, MicrosoftCloud, Tenant
 from tests.graph.conftest import SteppingClock
+from tests.passwords import password_hash
 from tests.sso.support import signed_in_with_password
 
 PASSWORD = "correct horse battery staple"
@@ -83,7 +83,7 @@ def _organisation(engine: Engine, name: str, tenant: Tenant, library: Drive) -> 
         bind_entra_tenant(session, organisation, tenant.tenant_id)
         email = f"ada@{tenant.domain}"
         user = create_user(session, organisation.id, email, active=True)
-        user.password_hash = hash_password(PASSWORD)
+        user.password_hash = password_hash(PASSWORD)
         set_file_storage(
             organisation,
             FileStorageProvider.SHAREPOINT,

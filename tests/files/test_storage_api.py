@@ -11,9 +11,9 @@ from jobs.queue import app_jobs
 from kinabase.accounts import create_user
 from kinabase.organisations import get_organisation
 from kinabase.users import User, UserType
-from sso.passwords import hash_password
 from tests.files.conftest import PASSWORD, Organisation, World
 from tests.files.test_migration import content, upload
+from tests.passwords import password_hash
 from tests.sso.support import signed_in_with_password
 
 API = "/admin/api/storage"
@@ -36,7 +36,7 @@ def admin(world: World) -> FlaskClient:
 def test_only_administrators_see_and_change_the_storage(world: World) -> None:
     with world.database.write_sessions() as session:
         user = create_user(session, world.acme.org_id, "bob@contoso.test", active=True)
-        user.password_hash = hash_password(PASSWORD)
+        user.password_hash = password_hash(PASSWORD)
         session.commit()
     bob = signed_in_with_password(
         world.app.test_client(), world.acme.org_id, "bob@contoso.test", PASSWORD

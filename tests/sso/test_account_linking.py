@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from kinabase.provisioning_tokens import issue_token
 from kinabase.users import User, UserType, find_user_by_email
-from sso.passwords import hash_password
 from tests.emulators.cloud import DirectoryUser, new_guid
+from tests.passwords import password_hash
 from tests.sso.support import (
     Scene,
     add_organisation,
@@ -67,7 +67,7 @@ def test_an_account_with_a_password_is_not_linked_by_email(
 ) -> None:
     organisation = add_organisation(session, scene.contoso)
     dan = add_user(session, organisation, "dan@contoso.test")
-    dan.password_hash = hash_password("correct horse battery staple")
+    dan.password_hash = password_hash("correct horse battery staple")
     session.commit()
     eve = scene.contoso.add_user("eve", "Eve", mail="dan@contoso.test")
 

@@ -14,8 +14,8 @@ from werkzeug.test import TestResponse
 from kinabase.organisations import Organisation
 from kinabase.users import UserType, list_users
 from kinabase_m365.cli import main
-from sso.passwords import hash_password
 from tests.emulators.cloud import DirectoryUser
+from tests.passwords import password_hash
 from tests.sso.support import (
     Scene,
     add_organisation,
@@ -33,7 +33,7 @@ def organisation(session: Session, browser: FlaskClient) -> Organisation:
     organisation = add_organisation(session, None, microsoft=False)
     ada = add_user(session, organisation, "ada@contoso.test", user_type=UserType.ADMINISTRATOR)
     bob = add_user(session, organisation, "bob@contoso.test", principal_name="bob@contoso.test")
-    ada.password_hash = bob.password_hash = hash_password(PASSWORD)
+    ada.password_hash = bob.password_hash = password_hash(PASSWORD)
     session.commit()
     form = {"org": str(organisation.id), "email": ada.email, "password": PASSWORD}
     assert browser.post("/login/password", data=form).status_code == 303
@@ -271,7 +271,7 @@ def test_the_answer_counts_only_for_the_administrator_who_asked(
     browser: FlaskClient, scene: Scene, organisation: Organisation, session: Session
 ) -> None:
     ben = add_user(session, organisation, "ben@contoso.test", user_type=UserType.ADMINISTRATOR)
-    ben.password_hash = hash_password(PASSWORD)
+    ben.password_hash = password_hash(PASSWORD)
     session.commit()
     consent_url = go_to_admin_consent(browser, scene, scene.alice)
     location = scene.microsoft.browser.admin_consent(consent_url, "alice@contoso.test")

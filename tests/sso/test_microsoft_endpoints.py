@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from kinabase.users import UserType
 from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
-from sso.passwords import hash_password
 from tests.conftest import UnroutedHostError
 from tests.emulators import Browser
 from tests.emulators.entra import create_entra_app
 from tests.emulators.graph import create_graph_app
 from tests.emulators.keys import pooled_key, write_certificate
 from tests.emulators.transport import make_session, transport_of
+from tests.passwords import password_hash
 from tests.sso.support import (
     REDIRECT_URIS,
     Scene,
@@ -225,7 +225,7 @@ def test_without_public_base_url_sign_in_and_connecting_say_it_is_missing(
 ) -> None:
     organisation = add_organisation(session, None, microsoft=False)
     ada = add_user(session, organisation, "ada@contoso.test", user_type=UserType.ADMINISTRATOR)
-    ada.password_hash = hash_password("correct horse battery staple")
+    ada.password_hash = password_hash("correct horse battery staple")
     session.commit()
     app = service(scene, transport_of(scene.microsoft.session).routes, public_base_url="")
     browser = app.test_client()

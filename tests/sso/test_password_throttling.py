@@ -18,8 +18,8 @@ from werkzeug.test import TestResponse
 from kinabase.organisations import Organisation
 from kinabase_m365.app import create_app
 from kinabase_m365.database import get_database
-from sso.passwords import hash_password
 from sso.throttle import password_throttle
+from tests.passwords import password_hash
 from tests.sso.support import Scene, add_organisation, add_user, app_settings, assert_refused
 
 PASSWORD = "correct horse battery staple"
@@ -29,7 +29,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 @pytest.fixture
 def organisation(session: Session) -> Organisation:
     organisation = add_organisation(session, None, microsoft=False)
-    add_user(session, organisation, "ada@example.test").password_hash = hash_password(PASSWORD)
+    add_user(session, organisation, "ada@example.test").password_hash = password_hash(PASSWORD)
     session.commit()
     return organisation
 
@@ -135,7 +135,7 @@ def test_with_redis_url_the_counts_live_in_redis_and_every_worker_shares_them(
     """Redis runs on 127.0.0.1:6379 here and in CI. Its counts outlive the test, so the account
     and the addresses are new at every run."""
     email = f"{uuid.uuid4().hex}@example.test"
-    add_user(session, organisation, email).password_hash = hash_password(PASSWORD)
+    add_user(session, organisation, email).password_hash = password_hash(PASSWORD)
     session.commit()
     address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
     workers = [
