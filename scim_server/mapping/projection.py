@@ -142,11 +142,16 @@ def project_user(
     refresh_colleague_identity(record, account)
     fill_colleague_fields(record, mapping, user.value_at)
     fields = manager_fields(mapping)
-    link_manager(session, link, record, user.manager_directory_id, fields, new_record=new_record)
+    if link.manager_directory_id != user.manager_directory_id:
+        link.manager_directory_id = user.manager_directory_id
+    session.flush()  # the record and link are rows before the Core statements below name them
+    link_manager(
+        session, org_id, record.id, user.manager_directory_id, fields, new_record=new_record
+    )
     if outcome != "updated":
         # Reports that named this user before they were projected; once linked, a user's
         # reports link to them by their own projection (link_manager).
-        link_waiting_reports(session, org_id, user.directory_id, record, fields)
+        link_waiting_reports(session, org_id, user.directory_id, record.id, fields)
     apply_app_role_rules(session, org_id, link, user.app_roles)
     session.flush()
     return ProjectionResult(account.id, record.id, outcome, account.status)
@@ -169,7 +174,7 @@ def unlink_user(session: Session, org_id: int, directory_id: str) -> bool:
     if record is None:
         record = colleague_record(session, org_id, account.id)
     fields = manager_fields(colleague_field_mapping(session, org_id))
-    release_reports(session, org_id, directory_id, record, fields)
+    release_reports(session, org_id, directory_id, record.id, fields)
     session.delete(link)
     # The seat last: freeing it locks the organisation row (PostgreSQL), which every write of
     # a seat contends for; taken last, it is held only to the commit and never while waiting
