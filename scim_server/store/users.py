@@ -59,16 +59,18 @@ def _stored(row: Row[ScimUser, str | None]) -> StoredUser:
     return StoredUser(row=row[0], manager_id=row[1])
 
 
+# Built once (a manager's PATCH runs it): no construction or cache-key work.
+_PKS = select(ScimUser.id, ScimUser.pk).where(
+    ScimUser.org_id == bindparam("p_org"), ScimUser.id.in_(bindparam("p_ids", expanding=True))
+)
+
+
 def user_pks(session: Session, org_id: int, ids: Collection[str]) -> dict[str, int]:
     """The internal keys of those of `ids` that are users of the organisation (one statement
     per BATCH_SIZE ids)."""
     found: dict[str, int] = {}
     for batch in batches(ids):
-        rows = session.execute(
-            select(ScimUser.id, ScimUser.pk).where(
-                ScimUser.org_id == org_id, ScimUser.id.in_(batch)
-            )
-        )
+        rows = session.execute(_PKS, {"p_org": org_id, "p_ids": list(batch)})
         found.update((public_id, pk) for public_id, pk in rows)
     return found
 
@@ -293,11 +295,14 @@ def find_users_by_keys(
     ]
 
 
+_INSERT_VALUES = insert(cast(Table, ScimUserValue.__table__))  # Core: no ORM bulk-insert work
+
+
 def _write_values(session: Session, row: ScimUser, document: Mapping[str, Any]) -> None:
     values: Sequence[dict[str, Any]] = user_values(document, load_registry().user)
     if values:
         session.execute(
-            insert(ScimUserValue), [{"user_pk": row.pk, "org_id": row.org_id, **v} for v in values]
+            _INSERT_VALUES, [{"user_pk": row.pk, "org_id": row.org_id, **v} for v in values]
         )
 
 
