@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from kinabase.colleagues import create_colleague_record, create_colleagues_collection
+from kinabase.colleagues import (
+    colleague_identity,
+    create_colleague_record,
+    create_colleagues_collection,
+    insert_colleague_record,
+)
 from kinabase.collections import Record
 from kinabase.contacts import create_crm_collections
 from kinabase.errors import EmailInUse
 from kinabase.licences import take_seat
-from kinabase.names import clean_name
+from kinabase.names import clean_name, fold_case
 from kinabase.organisations import Organisation
-from kinabase.users import User, UserStatus, UserType, find_user_by_email
+from kinabase.users import User, UserStatus, UserType, find_user_by_email, shown_name
 
 
 def create_organisation(session: Session, name: str, licence_seats: int = 25) -> Organisation:
@@ -104,3 +110,60 @@ def add_user(
     session.add(user)
     session.flush()
     return user, create_colleague_record(session, user, colleague_data)
+
+
+_INSERT_USER = insert(cast(Table, User.__table__)).returning(User.__table__.c.id)
+
+
+@dataclass(frozen=True)
+class InsertedUser:
+    """The keys of a user written by `insert_user`, and their status."""
+
+    user_id: int
+    record_id: int
+    status: UserStatus
+
+
+def insert_user(
+    session: Session,
+    org_id: int,
+    email: str,
+    profile: Profile,
+    *,
+    status: UserStatus,
+    entra_object_id: str | None = None,
+    colleague_data: Mapping[str, Any] | None = None,
+) -> InsertedUser:
+    """`add_user` in Core statements, for the provisioning hot path: the user (whole profile,
+    final status, Entra object id) and their Colleague record are each one INSERT … RETURNING,
+    with no ORM object, unit of work or flush. An active user takes a seat first.
+
+    The caller has found no user with this email (the unique index still refuses a concurrent
+    twin) and no other user with this Entra object id. Raises LicenceExhausted before anything
+    is written.
+    """
+    if status is UserStatus.ACTIVE:
+        take_seat(session, org_id)
+    inserted = session.execute(
+        _INSERT_USER,
+        {
+            "org_id": org_id,
+            "email": email,
+            "email_folded": fold_case(email),
+            "first_name": profile.first_name,
+            "last_name": profile.last_name,
+            "display_name": profile.display_name,
+            "job_title": profile.job_title,
+            "photo_url": profile.photo_url,
+            "user_principal_name": profile.user_principal_name,
+            "user_type": UserType.USER,
+            "status": status,
+            "entra_object_id": entra_object_id,
+        },
+    )
+    user_id = int(inserted.scalar_one())
+    name = shown_name(profile.display_name, profile.first_name, profile.last_name, email)
+    record_id = insert_colleague_record(
+        session, org_id, user_id, colleague_data or {}, colleague_identity(name, email)
+    )
+    return InsertedUser(user_id, record_id, status)

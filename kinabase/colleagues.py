@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -184,6 +184,40 @@ def create_colleague_record(
     return record
 
 
+_COLLEAGUES_ID = (
+    select(Collection.id)
+    .where(Collection.org_id == bindparam("p_org"), Collection.slug == COLLEAGUES_SLUG)
+    .scalar_subquery()
+)
+_INSERT_RECORD = (
+    insert(cast(Table, Record.__table__))
+    .values(collection_id=_COLLEAGUES_ID)
+    .returning(Record.__table__.c.id)
+)
+
+
+def insert_colleague_record(
+    session: Session,
+    org_id: int,
+    user_id: int,
+    data: Mapping[str, Any],
+    identity: Mapping[str, Any],
+) -> int:
+    """`create_colleague_record` as one Core INSERT … RETURNING for a user inserted by
+    `kinabase.accounts.insert_user` (no ORM object): the new record's id. `identity` is
+    `colleague_identity`'s for the user."""
+    inserted = session.execute(
+        _INSERT_RECORD,
+        {"p_org": org_id, "org_id": org_id, "user_id": user_id, "data": {**data, **identity}},
+    )
+    return int(inserted.scalar_one())
+
+
+def colleague_identity(name: str, email: str) -> dict[str, Any]:
+    """The system fields "name" and "email" of a Colleague record, which mirror the user's."""
+    return {"name": name, "email": email}
+
+
 def refresh_colleague_identity(record: Record, user: User) -> bool:
     """Copy the user's name and email onto their Colleague record; returns whether they changed."""
     identity = _identity(user)
@@ -195,7 +229,7 @@ def refresh_colleague_identity(record: Record, user: User) -> bool:
 
 def _identity(user: User) -> dict[str, Any]:
     # The system fields "name" and "email" (DEFAULT_COLLEAGUE_FIELDS) mirror the user.
-    return {"name": user.name, "email": user.email}
+    return colleague_identity(user.name, user.email)
 
 
 # Built once (every provisioned write runs them): no construction or cache-key work.

@@ -10,12 +10,31 @@ serialised already, so two concurrent activations can never both take the last s
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kinabase.errors import LicenceExhausted
 from kinabase.organisations import Organisation
 from kinabase.users import User, UserStatus
+
+# Core statements on the table, built once (every create and delete of a provisioned user runs
+# one): no ORM bulk-update work, no construction or cache-key work per call.
+_organisations = cast(Table, Organisation.__table__)
+_TAKE_SEAT = (
+    update(_organisations)
+    .where(
+        _organisations.c.id == bindparam("p_org"),
+        _organisations.c.seats_in_use < _organisations.c.licence_seats,
+    )
+    .values(seats_in_use=_organisations.c.seats_in_use + 1)
+)
+_FREE_SEAT = (
+    update(_organisations)
+    .where(_organisations.c.id == bindparam("p_org"))
+    .values(seats_in_use=_organisations.c.seats_in_use - 1)
+)
 
 
 def seats_in_use(session: Session, org_id: int) -> int:
@@ -25,12 +44,7 @@ def seats_in_use(session: Session, org_id: int) -> int:
 
 def take_seat(session: Session, org_id: int) -> None:
     """Count one more active user, or raise LicenceExhausted and change nothing."""
-    taken = session.execute(
-        update(Organisation)
-        .where(Organisation.id == org_id, Organisation.seats_in_use < Organisation.licence_seats)
-        .values(seats_in_use=Organisation.seats_in_use + 1)
-        .execution_options(synchronize_session=False)
-    )
+    taken = session.execute(_TAKE_SEAT, {"p_org": org_id})
     _forget_loaded_count(session, org_id)
     if taken.rowcount == 0:  # type: ignore[attr-defined]
         seats, in_use = session.execute(
@@ -43,12 +57,7 @@ def take_seat(session: Session, org_id: int) -> None:
 
 def free_seat(session: Session, org_id: int) -> None:
     """Count one active user fewer."""
-    session.execute(
-        update(Organisation)
-        .where(Organisation.id == org_id)
-        .values(seats_in_use=Organisation.seats_in_use - 1)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_FREE_SEAT, {"p_org": org_id})
     _forget_loaded_count(session, org_id)
 
 

@@ -98,12 +98,17 @@ class User(Base):
     @property
     def name(self) -> str:
         """The name shown for the user: display name, else first and last name, else email."""
-        return self.display_name or f"{self.first_name} {self.last_name}".strip() or self.email
+        return shown_name(self.display_name, self.first_name, self.last_name, self.email)
 
     @validates("email")
     def _fold_email(self, key: str, email: str) -> str:
         self.email_folded = fold_case(email)
         return email
+
+
+def shown_name(display_name: str, first_name: str, last_name: str, email: str) -> str:
+    """`User.name` of these values: display name, else first and last name, else email."""
+    return display_name or f"{first_name} {last_name}".strip() or email
 
 
 # Email addresses are unique per organisation whatever their case and Unicode normalisation.

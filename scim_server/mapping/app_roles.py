@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from kinabase.user_types import settle_user_types
 from kinabase.users import User
 from scim_server.mapping.group_rules import GroupRule
-from scim_server.mapping.links import DirectoryLink
 from scim_server.mapping.rule_grants import give, take_back
 
 
@@ -40,27 +39,33 @@ def app_role_values(roles: Any) -> frozenset[str]:
     return frozenset(values)
 
 
-# Built once (every write of a provisioned user runs it): no construction or cache-key work.
-_APP_ROLE_RULES = select(GroupRule).where(
-    GroupRule.org_id == bindparam("org_id"), GroupRule.app_role.is_not(None)
+# Built once (every write of a provisioned user runs them): no construction or cache-key work.
+# The ids are read in Core (no ORM loading for the usual answer, none); the rules themselves
+# only when there are some.
+_rules = cast(Table, GroupRule.__table__)
+_APP_ROLE_RULE_IDS = select(_rules.c.id).where(
+    _rules.c.org_id == bindparam("p_org"), _rules.c.app_role.is_not(None)
 )
+_RULES_BY_ID = select(GroupRule).where(GroupRule.id.in_(bindparam("p_ids", expanding=True)))
 
 
 def apply_app_role_rules(
-    session: Session, org_id: int, link: DirectoryLink, app_roles: Collection[str]
+    session: Session, org_id: int, user_id: int, directory_id: str, app_roles: Collection[str]
 ) -> None:
-    """Make the user's app role grants exactly those of the rules naming one of `app_roles`
-    (casefolded values). One query when the organisation has no app role rule. Never refuses.
+    """Make the app role grants of the linked user (Kinabase `user_id`, directory
+    `directory_id`) exactly those of the rules naming one of `app_roles` (casefolded values).
+    One Core query when the organisation has no app role rule. Never refuses.
     """
-    rules = session.scalars(_APP_ROLE_RULES, {"org_id": org_id}).all()
-    if not rules:
+    rule_ids = session.scalars(_APP_ROLE_RULE_IDS, {"p_org": org_id}).all()
+    if not rule_ids:
         return
+    rules = session.scalars(_RULES_BY_ID, {"p_ids": list(rule_ids)}).all()
     held = [rule for rule in rules if (rule.app_role or "").casefold() in app_roles]
-    users = select(User.id).where(User.id == link.user_id)
+    users = select(User.id).where(User.id == user_id)
     session.flush()  # the link must be a row before grants select it
     take_back(session, users, [rule.id for rule in rules], keep=[rule.id for rule in held])
     for rule in held:
-        give(session, org_id, rule, [link.directory_id])
+        give(session, org_id, rule, [directory_id])
     settle_user_types(session, org_id, users)
 
 

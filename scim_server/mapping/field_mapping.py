@@ -18,6 +18,7 @@ source fills only Colleague fields: its value is a directory id, meaningless as 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -101,9 +102,9 @@ def colleague_field_mapping(session: Session, org_id: int) -> list[FieldSource]:
         if stored_field_id is not None:
             entries.append(FieldSource(field, stored_source, is_default=False))
         else:
-            default = DEFAULT_SOURCES.get(field.key)
-            fits = default is not None and _source_problem(field, default) is None
-            entries.append(FieldSource(field, default if fits else None, is_default=True))
+            entries.append(
+                FieldSource(field, _fitting_default(field.key, field.type), is_default=True)
+            )
     return entries
 
 
@@ -177,13 +178,27 @@ def _mappable_field(session: Session, org_id: int, field_key: str) -> Field:
     return field
 
 
+@functools.cache
+def _fitting_default(key: str, type_: FieldType) -> str | None:
+    """The default source of a field with this key and type, if it can fill it (a pure
+    function of both: remembered, since every write of a provisioned user asks)."""
+    default = DEFAULT_SOURCES.get(key)
+    if default is None or _problem(key, type_, default) is not None:
+        return None
+    return default
+
+
 def _source_problem(field: Field, source: str) -> str | None:
+    return _problem(field.key, field.type, source)
+
+
+def _problem(key: str, type_: FieldType, source: str) -> str | None:
     if len(source) > SOURCE_LENGTH or not _ATTR_PATH.fullmatch(source):
         return f"{source!r} is not a SCIM attribute path"
-    if is_manager_path(source) and field.type is not FieldType.COLLEAGUE:
-        return f"the manager fills Colleague fields only, and {field.key!r} is a {field.type} field"
-    if field.type.is_link and not is_manager_path(source):
-        return f"link field {field.key!r} can only be filled from the manager ({MANAGER_PATH})"
+    if is_manager_path(source) and type_ is not FieldType.COLLEAGUE:
+        return f"the manager fills Colleague fields only, and {key!r} is a {type_} field"
+    if type_.is_link and not is_manager_path(source):
+        return f"link field {key!r} can only be filled from the manager ({MANAGER_PATH})"
     return None
 
 

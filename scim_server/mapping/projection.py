@@ -16,32 +16,40 @@ the provisioning service rolls back its own store write when one propagates.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from kinabase.accounts import Profile, add_user
-from kinabase.colleagues import colleague_record, refresh_colleague_identity
-from kinabase.collections import Record
+from kinabase.accounts import Profile, insert_user
+from kinabase.colleagues import colleague_identity, colleague_record, refresh_colleague_identity
+from kinabase.collections import Field, Record
 from kinabase.errors import EmailInUse
-from kinabase.licences import activate_user, deactivate_user
+from kinabase.licences import activate_user, deactivate_user, free_seat, take_seat
 from kinabase.names import fold_case
 from kinabase.user_types import settle_user_types
-from kinabase.users import User, UserStatus, find_user_by_email, find_user_by_entra_object_id
+from kinabase.users import (
+    User,
+    UserStatus,
+    find_user_by_email,
+    find_user_by_entra_object_id,
+    shown_name,
+)
 from scim_server.mapping.app_roles import apply_app_role_rules
 from scim_server.mapping.directory import DirectoryUser, missing_email
 from scim_server.mapping.errors import AlreadyLinked, InvalidManager
 from scim_server.mapping.field_mapping import (
+    FieldSource,
     colleague_field_mapping,
     fill_colleague_fields,
     manager_fields,
     mapped_values,
 )
-from scim_server.mapping.links import DirectoryLink, find_linked, link_of_user
+from scim_server.mapping.links import DirectoryLink, link_of_user
 from scim_server.mapping.managers import link_manager, link_waiting_reports, release_reports
-from scim_server.mapping.rule_grants import take_back
+from scim_server.mapping.rule_grants import take_back_all
 
 Outcome = Literal["created", "adopted", "updated"]
 
@@ -91,65 +99,253 @@ def project_user(
     `new` says that the directory user was created in this transaction, so that no link can
     exist yet (its id is new): the lookup is skipped.
     """
-    linked = None if new else find_linked(session, org_id, user.directory_id)
-    link: DirectoryLink | None
-    account: User | None
-    record: Record | None
-    outcome: Outcome
+    linked = (
+        None
+        if new
+        else session.execute(
+            _LINKED_ROW, {"p_org": org_id, "p_directory": user.directory_id}
+        ).first()
+    )
     if linked is not None:
-        link, account, record = linked
-        _check_new_email(session, org_id, account, user.email_address)
-        outcome, email = "updated", user.email_address or account.email
-    elif user.email_address is None:
+        return _update(session, org_id, user, linked._mapping)
+    if user.email_address is None:
         return PendingUser(user.directory_id, user.user_name, missing_email(user.user_name))
+    email = user.email_address
+    account, outcome = _account_to_adopt(session, org_id, email)
+    _check_manager(user)
+    mapping = colleague_field_mapping(session, org_id)
+    fields = manager_fields(mapping)
+    if account is None:
+        return _create(session, org_id, user, email, mapping=mapping, fields=fields)
+
+    # Adopting an unlinked user with this email. The seat is checked once, before anything is
+    # written, by activate_user.
+    if user.active:
+        activate_user(session, account)
     else:
-        link, record, email = None, None, user.email_address
-        account, outcome = _account_to_adopt(session, org_id, email)
+        deactivate_user(session, account)
+    link = DirectoryLink(
+        org_id=org_id,
+        directory_id=user.directory_id,
+        user_id=account.id,
+        manager_directory_id=user.manager_directory_id,
+    )
+    session.add(link)
+    _copy_profile(account, user, email)
+    _record_sign_in_keys(session, org_id, account, user)
+    record = colleague_record(session, org_id, account.id)
+    refresh_colleague_identity(record, account)
+    fill_colleague_fields(record, mapping, user.value_at)
+    session.flush()  # the record and link are rows before the Core statements below name them
+    link_manager(session, org_id, record.id, user.manager_directory_id, fields)
+    # Reports that named this user before they were projected; once linked, a user's reports
+    # link to them by their own projection (link_manager).
+    link_waiting_reports(session, org_id, user.directory_id, record.id, fields)
+    apply_app_role_rules(session, org_id, account.id, user.directory_id, user.app_roles)
+    session.flush()
+    return ProjectionResult(account.id, record.id, outcome, account.status)
+
+
+def _check_manager(user: DirectoryUser) -> None:
     if user.manager_directory_id == user.directory_id:
         raise InvalidManager(f"directory user {user.directory_id!r} cannot be their own manager")
 
-    mapping = colleague_field_mapping(session, org_id)
-    # The seat is checked once, before anything is written: by add_user for a new account, by
-    # activate_user for an existing one. A new account and its record are written whole, in
-    # one INSERT each.
-    new_record = account is None
-    if account is None:
-        account, record = add_user(
-            session,
-            org_id,
-            email,
-            _profile(user, email),
-            active=user.active,
-            colleague_data=mapped_values(mapping, user.value_at),
-        )
-    if user.active:
-        activate_user(session, account)  # a no-op for an account just created active
-    else:
-        deactivate_user(session, account)
-    if link is None:
-        link = DirectoryLink(
-            org_id=org_id,
-            directory_id=user.directory_id,
-            user_id=account.id,
-            manager_directory_id=user.manager_directory_id,
-        )
-        session.add(link)
-    _copy_profile(account, user, email)
-    _record_sign_in_keys(session, org_id, account, user)
 
-    if record is None:
-        record = colleague_record(session, org_id, account.id)
-    refresh_colleague_identity(record, account)
-    fill_colleague_fields(record, mapping, user.value_at)
+def _update(
+    session: Session, org_id: int, user: DirectoryUser, account: RowMapping
+) -> ProjectionResult:
+    """The linked Kinabase user follows the directory, in Core statements (no ORM object, unit
+    of work or flush): the link, account and Colleague record were read in one query, the new
+    values are worked out in Python, and each row that changes is one UPDATE of what changed.
+    Writes what the ORM path of `project_user` would; refuses as it would, before writing.
+    Objects of these rows loaded in the session are expired.
+    """
+    _check_new_email(session, org_id, account["id"], account["email_folded"], user.email_address)
+    _check_manager(user)
+    user_id = account["id"]
+    email = user.email_address or account["email"]
+    mapping = colleague_field_mapping(session, org_id)
     fields = manager_fields(mapping)
-    link_manager(session, link, record, user.manager_directory_id, fields, new_record=new_record)
-    if outcome != "updated":
-        # Reports that named this user before they were projected; once linked, a user's
-        # reports link to them by their own projection (link_manager).
-        link_waiting_reports(session, org_id, user.directory_id, record, fields)
-    apply_app_role_rules(session, org_id, link, user.app_roles)
-    session.flush()
-    return ProjectionResult(account.id, record.id, outcome, account.status)
+
+    status = _take_or_free_seat(session, org_id, account["status"], active=user.active)
+    profile = _profile(user, email)
+    wanted: dict[str, Any] = {
+        "status": status,
+        "email": email,
+        "email_folded": fold_case(email),
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "display_name": profile.display_name,
+        "job_title": profile.job_title,
+        "photo_url": profile.photo_url,
+        "user_principal_name": profile.user_principal_name,
+    }
+    if account["entra_object_id"] is None:
+        object_id = _new_entra_object_id(session, org_id, user)
+        if object_id is not None:
+            wanted["entra_object_id"] = object_id
+    changed = {key: value for key, value in wanted.items() if account[key] != value}
+    if changed:
+        session.execute(update(_users).where(_users.c.id == user_id).values(changed))
+
+    record_id = account["record_id"]
+    data = account["data"]
+    if record_id is None:
+        record = colleague_record(session, org_id, user_id)  # raises NotFound
+        record_id, data = record.id, record.data
+    name = shown_name(profile.display_name, profile.first_name, profile.last_name, email)
+    new_data = _colleague_data(data, colleague_identity(name, email), mapping, user)
+    if new_data != data:
+        session.execute(_UPDATE_RECORD_DATA, {"p_record": record_id, "data": new_data})
+    if account["manager_directory_id"] != user.manager_directory_id:
+        session.execute(
+            _UPDATE_LINK_MANAGER,
+            {"p_user": user_id, "manager_directory_id": user.manager_directory_id},
+        )
+    _expire_loaded(session, user_id, record_id)
+    link_manager(session, org_id, record_id, user.manager_directory_id, fields)
+    apply_app_role_rules(session, org_id, user_id, user.directory_id, user.app_roles)
+    return ProjectionResult(user_id, record_id, "updated", status)
+
+
+def _take_or_free_seat(
+    session: Session, org_id: int, status: UserStatus, *, active: bool
+) -> UserStatus:
+    """The status a linked user takes: becoming active takes a seat (LicenceExhausted, before
+    anything is written, when none is free), leaving it frees one; as `activate_user` and
+    `deactivate_user` do."""
+    if active and status is not UserStatus.ACTIVE:
+        take_seat(session, org_id)
+        return UserStatus.ACTIVE
+    if not active and status is not UserStatus.DEACTIVATED:
+        if status is UserStatus.ACTIVE:
+            free_seat(session, org_id)
+        return UserStatus.DEACTIVATED
+    return status
+
+
+def _colleague_data(
+    data: dict[str, Any],
+    identity: dict[str, Any],
+    mapping: Sequence[FieldSource],
+    user: DirectoryUser,
+) -> dict[str, Any]:
+    """The Colleague record's data after `refresh_colleague_identity` and
+    `fill_colleague_fields` (empty values clear a field), as a new dict."""
+    new_data = {**data, **identity}
+    for entry in mapping:
+        if entry.source is not None and not entry.field.type.is_link:
+            value = user.value_at(entry.source)
+            if value in (None, "", [], {}):
+                new_data.pop(entry.field.key, None)
+            else:
+                new_data[entry.field.key] = value
+    return new_data
+
+
+def _expire_loaded(session: Session, user_id: int, record_id: int) -> None:
+    """Expire the session's objects of rows that Core statements changed, if it has them."""
+    for key in (
+        session.identity_key(User, user_id),
+        session.identity_key(Record, record_id),
+        session.identity_key(DirectoryLink, user_id),
+    ):
+        loaded = session.identity_map.get(key)
+        if loaded is not None:
+            session.expire(loaded)
+
+
+# Core statements on the tables, built once (every SCIM write of a user runs some of them).
+_links = cast(Table, DirectoryLink.__table__)
+_users = cast(Table, User.__table__)
+_records = cast(Table, Record.__table__)
+_INSERT_LINK = insert(_links)
+# The linked user's link, account and Colleague record, in one query (None: not linked).
+_LINKED_ROW = (
+    select(
+        _links.c.manager_directory_id,
+        _users.c.id,
+        _users.c.status,
+        _users.c.email,
+        _users.c.email_folded,
+        _users.c.first_name,
+        _users.c.last_name,
+        _users.c.display_name,
+        _users.c.job_title,
+        _users.c.photo_url,
+        _users.c.user_principal_name,
+        _users.c.entra_object_id,
+        _records.c.id.label("record_id"),
+        _records.c.data,
+    )
+    .join(_users, _users.c.id == _links.c.user_id)
+    .outerjoin(
+        _records, (_records.c.user_id == _users.c.id) & (_records.c.org_id == _links.c.org_id)
+    )
+    .where(_links.c.org_id == bindparam("p_org"), _links.c.directory_id == bindparam("p_directory"))
+)
+_UPDATE_RECORD_DATA = (  # updated_at follows by the column's onupdate
+    update(_records).where(_records.c.id == bindparam("p_record"))
+)
+_UPDATE_LINK_MANAGER = update(_links).where(_links.c.user_id == bindparam("p_user"))
+
+
+def _create(
+    session: Session,
+    org_id: int,
+    user: DirectoryUser,
+    email: str,
+    *,
+    mapping: Sequence[FieldSource],
+    fields: Sequence[Field],
+) -> ProjectionResult:
+    """A new Kinabase user for this directory user, in Core statements (no ORM object, unit of
+    work or flush): the sign-in keys are settled before the first write, the seat is taken,
+    and the user, their Colleague record (mapped fields included) and the directory link are
+    each one INSERT, the manager link one more when the manager is projected. Writes what the
+    ORM path of `project_user` would, status included (a new inactive user is deactivated).
+    """
+    object_id = _new_entra_object_id(session, org_id, user)
+    inserted = insert_user(
+        session,
+        org_id,
+        email,
+        _profile(user, email),
+        status=UserStatus.ACTIVE if user.active else UserStatus.DEACTIVATED,
+        entra_object_id=object_id,
+        colleague_data=mapped_values(mapping, user.value_at),
+    )
+    session.execute(
+        _INSERT_LINK,
+        {
+            "user_id": inserted.user_id,
+            "org_id": org_id,
+            "directory_id": user.directory_id,
+            "manager_directory_id": user.manager_directory_id,
+        },
+    )
+    link_manager(
+        session, org_id, inserted.record_id, user.manager_directory_id, fields, new_record=True
+    )
+    link_waiting_reports(session, org_id, user.directory_id, inserted.record_id, fields)
+    apply_app_role_rules(session, org_id, inserted.user_id, user.directory_id, user.app_roles)
+    return ProjectionResult(inserted.user_id, inserted.record_id, "created", inserted.status)
+
+
+# For unlink_user: the linked user's key and status and their Colleague record's key in one
+# query, then the link's DELETE and the deactivation.
+_LINKED_KEYS = (
+    select(_links.c.user_id, _users.c.status, _records.c.id)
+    .join(_users, _users.c.id == _links.c.user_id)
+    .outerjoin(
+        _records, (_records.c.user_id == _users.c.id) & (_records.c.org_id == _links.c.org_id)
+    )
+    .where(_links.c.org_id == bindparam("p_org"), _links.c.directory_id == bindparam("p_directory"))
+)
+_DELETE_LINK = delete(_links).where(_links.c.user_id == bindparam("p_user"))
+_DEACTIVATE = (  # updated_at follows by the column's onupdate
+    update(_users).where(_users.c.id == bindparam("p_user")).values(status=UserStatus.DEACTIVATED)
+)
 
 
 def unlink_user(session: Session, org_id: int, directory_id: str) -> bool:
@@ -159,32 +355,42 @@ def unlink_user(session: Session, org_id: int, directory_id: str) -> bool:
     gave them goes; they stop being their reports' manager (as in the store). The same person
     provisioned again is adopted by email. Returns whether a user was linked. Never refuses.
     """
-    linked = find_linked(session, org_id, directory_id)
-    if linked is None:
+    row = session.execute(_LINKED_KEYS, {"p_org": org_id, "p_directory": directory_id}).first()
+    if row is None:
         return False
-    link, account, record = linked
-    users = select(User.id).where(User.id == account.id)
-    if take_back(session, users):
-        settle_user_types(session, org_id, users)
-    if record is None:
-        record = colleague_record(session, org_id, account.id)
+    user_id, status, record_id = row
+    if take_back_all(session, user_id):
+        settle_user_types(session, org_id, select(User.id).where(User.id == user_id))
+    if record_id is None:
+        record_id = colleague_record(session, org_id, user_id).id
     fields = manager_fields(colleague_field_mapping(session, org_id))
-    release_reports(session, org_id, directory_id, record, fields)
-    session.delete(link)
+    release_reports(session, org_id, directory_id, record_id, fields)
+    session.execute(_DELETE_LINK, {"p_user": user_id})
+    if status is not UserStatus.DEACTIVATED:
+        session.execute(_DEACTIVATE, {"p_user": user_id})
+    # Objects loaded in the session would still show the link and the old status.
+    link = session.identity_map.get(session.identity_key(DirectoryLink, user_id))
+    if link is not None:
+        session.expunge(link)
+    account = session.identity_map.get(session.identity_key(User, user_id))
+    if account is not None:
+        session.expire(account)
     # The seat last: freeing it locks the organisation row (PostgreSQL), which every write of
     # a seat contends for; taken last, it is held only to the commit and never while waiting
     # for another lock (two concurrent DELETEs deadlocked on it).
-    deactivate_user(session, account)
-    session.flush()
+    if status is UserStatus.ACTIVE:
+        free_seat(session, org_id)
     return True
 
 
-def _check_new_email(session: Session, org_id: int, account: User, email: str | None) -> None:
+def _check_new_email(
+    session: Session, org_id: int, user_id: int, email_folded: str | None, email: str | None
+) -> None:
     """Refuse a new email for the linked Kinabase user that another user holds."""
-    if email is None or fold_case(email) == account.email_folded:
+    if email is None or fold_case(email) == email_folded:
         return
     same_email = find_user_by_email(session, org_id, email)
-    if same_email is not None and same_email.id != account.id:
+    if same_email is not None and same_email.id != user_id:
         raise EmailInUse(email)
 
 
@@ -212,12 +418,21 @@ def _record_sign_in_keys(session: Session, org_id: int, account: User, user: Dir
     other account holds: an id recorded by a sign-in is never replaced.
     """
     account.user_principal_name = user.user_name
+    if account.entra_object_id is None:
+        object_id = _new_entra_object_id(session, org_id, user)
+        if object_id is not None:
+            account.entra_object_id = object_id
+
+
+def _new_entra_object_id(session: Session, org_id: int, user: DirectoryUser) -> str | None:
+    """The Entra object id `externalId` carries, if it is a GUID that no account holds."""
     external_id = user.value_at("externalId")
-    if not isinstance(external_id, str) or account.entra_object_id is not None:
-        return
+    if not isinstance(external_id, str):
+        return None
     object_id = external_id.strip().lower()
     if _GUID.fullmatch(object_id) and not find_user_by_entra_object_id(session, org_id, object_id):
-        account.entra_object_id = object_id
+        return object_id
+    return None
 
 
 def _profile(user: DirectoryUser, email: str) -> Profile:

@@ -14,8 +14,20 @@ once for everyone they touched.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, delete, exists, insert, literal, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from kinabase.database import BATCH_SIZE, batches
@@ -24,7 +36,7 @@ from kinabase.user_types import UserTypeGrant
 from scim_server.mapping.group_rules import SOURCE_PREFIX, GroupRule, group_rule_roles, rule_source
 from scim_server.mapping.links import DirectoryLink
 
-__all__ = ["BATCH_SIZE", "batches", "give", "take_back"]
+__all__ = ["BATCH_SIZE", "batches", "give", "take_back", "take_back_all"]
 
 
 def give(session: Session, org_id: int, rule: GroupRule, directory_ids: Collection[str]) -> None:
@@ -87,6 +99,36 @@ def take_back(
         )
         if model is UserTypeGrant:
             taken = result.rowcount  # type: ignore[attr-defined]
+    return taken
+
+
+# Every rule's grants of one user, as Core DELETEs built once (each SCIM DELETE of a linked
+# user runs them).
+_ROLE_GRANTS = cast(Table, RoleGrant.__table__)
+_TYPE_GRANTS = cast(Table, UserTypeGrant.__table__)
+_TAKE_BACK_ROLES, _TAKE_BACK_TYPES = (
+    delete(table).where(
+        table.c.user_id == bindparam("p_user"), table.c.source.startswith(SOURCE_PREFIX)
+    )
+    for table in (_ROLE_GRANTS, _TYPE_GRANTS)
+)
+
+
+def take_back_all(session: Session, user_id: int) -> int:
+    """`take_back` of what every rule gave one user, in two prebuilt Core DELETEs; grants of
+    theirs loaded in the session leave it, as "fetch" synchronisation would remove them.
+
+    Returns how many user type grants went: when none did, the user's type needs no settling.
+    """
+    session.execute(_TAKE_BACK_ROLES, {"p_user": user_id})
+    taken: int = session.execute(_TAKE_BACK_TYPES, {"p_user": user_id}).rowcount  # type: ignore[attr-defined]
+    for loaded in list(session.identity_map.values()):
+        if (
+            isinstance(loaded, (RoleGrant, UserTypeGrant))
+            and loaded.__dict__.get("user_id") == user_id
+            and str(loaded.__dict__.get("source", "")).startswith(SOURCE_PREFIX)
+        ):
+            session.expunge(loaded)
     return taken
 
 

@@ -11,22 +11,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kinabase.base import utcnow
 from kinabase.database import batches
 from kinabase.names import fold_case
 from scim_server.protocol.cursors import CursorPage, Position
 from scim_server.protocol.discovery import load_registry
-from scim_server.protocol.errors import InvalidValue, NotFound
+from scim_server.protocol.errors import InvalidValue, NotFound, Uniqueness
 from scim_server.protocol.filter_ast import CompareOp, Comparison
 from scim_server.protocol.query import ListQuery
 from scim_server.protocol.references import attach_manager, detach_manager
 from scim_server.store.filter_targets import user_target
-from scim_server.store.integrity import flush_unique
+from scim_server.store.integrity import flush_unique, violates
 from scim_server.store.paging import count_matches, cursor_page, index_page, where_and_order
 from scim_server.store.tables import ScimUser, ScimUserValue, user_columns, user_values
 
@@ -57,16 +59,18 @@ def _stored(row: Row[ScimUser, str | None]) -> StoredUser:
     return StoredUser(row=row[0], manager_id=row[1])
 
 
+# Built once (a manager's PATCH runs it): no construction or cache-key work.
+_PKS = select(ScimUser.id, ScimUser.pk).where(
+    ScimUser.org_id == bindparam("p_org"), ScimUser.id.in_(bindparam("p_ids", expanding=True))
+)
+
+
 def user_pks(session: Session, org_id: int, ids: Collection[str]) -> dict[str, int]:
     """The internal keys of those of `ids` that are users of the organisation (one statement
     per BATCH_SIZE ids)."""
     found: dict[str, int] = {}
     for batch in batches(ids):
-        rows = session.execute(
-            select(ScimUser.id, ScimUser.pk).where(
-                ScimUser.org_id == org_id, ScimUser.id.in_(batch)
-            )
-        )
+        rows = session.execute(_PKS, {"p_org": org_id, "p_ids": list(batch)})
         found.update((public_id, pk) for public_id, pk in rows)
     return found
 
@@ -130,21 +134,38 @@ def update_user(session: Session, stored: StoredUser, resource: Mapping[str, Any
     document.pop("id", None)
     if manager_id == row.id:
         raise InvalidValue("A user cannot be their own manager.")
+    changed: dict[str, Any] = {}
     if manager_id != stored.manager_id:
-        row.manager_id = (
+        changed["manager_id"] = (
             require_users(session, row.org_id, [manager_id])[manager_id] if manager_id else None
         )
     for column, value in user_columns(document, schema).items():
-        setattr(row, column, value)
+        if getattr(row, column) != value:
+            changed[column] = value
     before = user_values(row.resource, schema)
-    row.resource = document
-    row.version += 1
-    row.last_modified = utcnow()
-    flush_unique(session, USER_NAME_INDEX, _name_taken(document))
+    if document != row.resource:
+        changed["resource"] = document
+    changed.update(version=row.version + 1, last_modified=utcnow())
+    # One Core UPDATE of what changed (no unit of work); the row object then shows the new
+    # state as loaded, not as a pending change.
+    try:
+        session.execute(_UPDATE, {"p_pk": row.pk, **changed})
+    except IntegrityError as error:
+        if violates(error, USER_NAME_INDEX):
+            raise Uniqueness(_name_taken(document)) from None
+        raise
+    for column, value in changed.items():
+        set_committed_value(row, column, value)
     if user_values(document, schema) != before:
         session.execute(delete(ScimUserValue).where(ScimUserValue.user_pk == row.pk))
         _write_values(session, row, document)
     return StoredUser(row=row, manager_id=manager_id)
+
+
+# The SET clause is the changed columns, given as parameters (each set of columns compiles once).
+_UPDATE = update(cast(Table, ScimUser.__table__)).where(
+    ScimUser.__table__.c.pk == bindparam("p_pk")
+)
 
 
 def delete_user(session: Session, stored: StoredUser) -> None:
@@ -274,11 +295,14 @@ def find_users_by_keys(
     ]
 
 
+_INSERT_VALUES = insert(cast(Table, ScimUserValue.__table__))  # Core: no ORM bulk-insert work
+
+
 def _write_values(session: Session, row: ScimUser, document: Mapping[str, Any]) -> None:
     values: Sequence[dict[str, Any]] = user_values(document, load_registry().user)
     if values:
         session.execute(
-            insert(ScimUserValue), [{"user_pk": row.pk, "org_id": row.org_id, **v} for v in values]
+            _INSERT_VALUES, [{"user_pk": row.pk, "org_id": row.org_id, **v} for v in values]
         )
 
 

@@ -92,10 +92,10 @@ def test_member_changes_do_not_grow_with_the_group(app: Flask, engine: Engine) -
 # includes the one INSERT that records it in the provisioning activity (issue 12), in its own
 # transaction.
 STATEMENTS_AT_MOST = {
-    "POST /Users": 13 + 1,
-    "PATCH manager": 13 + 1,
+    "POST /Users": 12 + 1,
+    "PATCH manager": 12 + 1,
     "GET /Users?filter=userName eq": 4,
-    "PATCH title": 12 + 1,
+    "PATCH title": 11 + 1,
     "GET /Users/{id}": 4,
     "DELETE /Users/{id}": 14 + 1,
 }
