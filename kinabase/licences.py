@@ -66,22 +66,35 @@ def activate_user(session: Session, user: User) -> bool:
 
     Raises LicenceExhausted, changing nothing, when every seat is taken.
     """
-    if user.status is UserStatus.ACTIVE:
-        return False
-    take_seat(session, user.org_id)
-    user.status = UserStatus.ACTIVE
-    session.flush()
-    return True
+    return _settle(session, user, active=True)
 
 
 def deactivate_user(session: Session, user: User) -> bool:
     """Deactivate the user, freeing their seat if they held one; returns whether the status
     changed."""
-    if user.status is UserStatus.DEACTIVATED:
+    return _settle(session, user, active=False)
+
+
+def settled_status(
+    session: Session, org_id: int, status: UserStatus, *, active: bool
+) -> UserStatus:
+    """The status a user of `status` takes when made active (or deactivated), with the seat
+    taken or freed that it needs: becoming active takes one (LicenceExhausted, changing
+    nothing, when every seat is taken), leaving active frees it; an invited user holds none."""
+    if active:
+        if status is not UserStatus.ACTIVE:
+            take_seat(session, org_id)
+        return UserStatus.ACTIVE
+    if status is UserStatus.ACTIVE:
+        free_seat(session, org_id)
+    return UserStatus.DEACTIVATED
+
+
+def _settle(session: Session, user: User, *, active: bool) -> bool:
+    status = settled_status(session, user.org_id, user.status, active=active)
+    if status is user.status:
         return False
-    if user.status is UserStatus.ACTIVE:
-        free_seat(session, user.org_id)
-    user.status = UserStatus.DEACTIVATED
+    user.status = status
     session.flush()
     return True
 

@@ -28,7 +28,7 @@ from sqlalchemy import ForeignKey, String, bindparam, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kinabase.base import Base
-from kinabase.colleagues import COLLEAGUES_SLUG, colleague_fields, set_colleague_value
+from kinabase.colleagues import COLLEAGUES_SLUG, colleague_fields
 from kinabase.collections import Collection, Field, FieldType, Record
 from scim_server.mapping.directory import DEPARTMENT_PATH, MANAGER_PATH
 from scim_server.mapping.errors import InvalidFieldMapping
@@ -147,21 +147,30 @@ def fill_colleague_fields(
     record: Record, mapping: Sequence[FieldSource], value_at: Callable[[str], Any]
 ) -> None:
     """Set the record's mapped non-link fields from the resource; empty values clear a field."""
+    data = filled_colleague_data(record.data, mapping, value_at)
+    if data != record.data:
+        record.data = data
+
+
+def filled_colleague_data(
+    data: dict[str, Any], mapping: Sequence[FieldSource], value_at: Callable[[str], Any]
+) -> dict[str, Any]:
+    """A Colleague record's data with its mapped non-link fields set from the resource, as a new
+    dict: an empty value (None, "", [] or {}) clears its field."""
+    filled = dict(data)
     for entry in mapping:
         if entry.source is not None and not entry.field.type.is_link:
             value = value_at(entry.source)
-            set_colleague_value(record, entry.field, None if value in ("", [], {}) else value)
+            if value in (None, "", [], {}):
+                filled.pop(entry.field.key, None)
+            else:
+                filled[entry.field.key] = value
+    return filled
 
 
 def mapped_values(mapping: Sequence[FieldSource], value_at: Callable[[str], Any]) -> dict[str, Any]:
     """The values `fill_colleague_fields` would set on an empty record, by field key."""
-    values = {}
-    for entry in mapping:
-        if entry.source is not None and not entry.field.type.is_link:
-            value = value_at(entry.source)
-            if value not in (None, "", [], {}):
-                values[entry.field.key] = value
-    return values
+    return filled_colleague_data({}, mapping, value_at)
 
 
 def manager_fields(mapping: Sequence[FieldSource]) -> list[Field]:

@@ -27,7 +27,7 @@ from kinabase.accounts import Profile, insert_user
 from kinabase.colleagues import colleague_identity, colleague_record, refresh_colleague_identity
 from kinabase.collections import Field, Record
 from kinabase.errors import EmailInUse
-from kinabase.licences import activate_user, deactivate_user, free_seat, take_seat
+from kinabase.licences import activate_user, deactivate_user, free_seat, settled_status
 from kinabase.names import fold_case
 from kinabase.user_types import settle_user_types
 from kinabase.users import (
@@ -44,6 +44,7 @@ from scim_server.mapping.field_mapping import (
     FieldSource,
     colleague_field_mapping,
     fill_colleague_fields,
+    filled_colleague_data,
     manager_fields,
     mapped_values,
 )
@@ -167,7 +168,7 @@ def _update(
     mapping = colleague_field_mapping(session, org_id)
     fields = manager_fields(mapping)
 
-    status = _take_or_free_seat(session, org_id, account["status"], active=user.active)
+    status = settled_status(session, org_id, account["status"], active=user.active)
     profile = _profile(user, email)
     wanted: dict[str, Any] = {
         "status": status,
@@ -194,7 +195,8 @@ def _update(
         record = colleague_record(session, org_id, user_id)  # raises NotFound
         record_id, data = record.id, record.data
     name = shown_name(profile.display_name, profile.first_name, profile.last_name, email)
-    new_data = _colleague_data(data, colleague_identity(name, email), mapping, user)
+    identity = colleague_identity(name, email)
+    new_data = filled_colleague_data({**data, **identity}, mapping, user.value_at)
     if new_data != data:
         session.execute(_UPDATE_RECORD_DATA, {"p_record": record_id, "data": new_data})
     if account["manager_directory_id"] != user.manager_directory_id:
@@ -206,41 +208,6 @@ def _update(
     link_manager(session, org_id, record_id, user.manager_directory_id, fields)
     apply_app_role_rules(session, org_id, user_id, user.directory_id, user.app_roles)
     return ProjectionResult(user_id, record_id, "updated", status)
-
-
-def _take_or_free_seat(
-    session: Session, org_id: int, status: UserStatus, *, active: bool
-) -> UserStatus:
-    """The status a linked user takes: becoming active takes a seat (LicenceExhausted, before
-    anything is written, when none is free), leaving it frees one; as `activate_user` and
-    `deactivate_user` do."""
-    if active and status is not UserStatus.ACTIVE:
-        take_seat(session, org_id)
-        return UserStatus.ACTIVE
-    if not active and status is not UserStatus.DEACTIVATED:
-        if status is UserStatus.ACTIVE:
-            free_seat(session, org_id)
-        return UserStatus.DEACTIVATED
-    return status
-
-
-def _colleague_data(
-    data: dict[str, Any],
-    identity: dict[str, Any],
-    mapping: Sequence[FieldSource],
-    user: DirectoryUser,
-) -> dict[str, Any]:
-    """The Colleague record's data after `refresh_colleague_identity` and
-    `fill_colleague_fields` (empty values clear a field), as a new dict."""
-    new_data = {**data, **identity}
-    for entry in mapping:
-        if entry.source is not None and not entry.field.type.is_link:
-            value = user.value_at(entry.source)
-            if value in (None, "", [], {}):
-                new_data.pop(entry.field.key, None)
-            else:
-                new_data[entry.field.key] = value
-    return new_data
 
 
 def _expire_loaded(session: Session, user_id: int, record_id: int) -> None:
