@@ -5,6 +5,7 @@ same with the keyboard alone."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,9 +203,9 @@ def test_the_dialog_works_with_the_keyboard_alone(
     page.keyboard.press("Tab")
     assert focused_id(page) == "sync-search"
     page.keyboard.type("dana")
-    rows = dialog.locator("#sync-candidates tr")
-    expect(rows).to_have_count(1)
-    expect(rows).to_contain_text("Dana Director")
+    # One row, Dana's: retried until the search's answer is shown (the groups passed on the way
+    # down the list answer first, Finance with one member too).
+    expect(dialog.locator("#sync-candidates tr")).to_have_text([re.compile("Dana Director")])
 
     tab_to(page, "input[data-select]")
     page.keyboard.press("Space")
