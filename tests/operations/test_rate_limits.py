@@ -4,13 +4,14 @@ memory by default, in Redis (shared by every app on the database) with REDIS_URL
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
 from kinabase_m365.metrics import EXTENSION_KEY as METRICS
-from scim_server.resources.rate_limits import get_rate_limits
+from scim_server.resources.rate_limits import SweepingMemoryStorage, get_rate_limits
 from tests.conftest import provision_organisation
 from tests.operations.conftest import MakeApp
 from tests.operations.redis_support import forget_counts, require_redis
@@ -132,3 +133,41 @@ def test_an_unreachable_redis_lets_requests_through_and_says_so(
     assert statuses == [200, 200, 200]
     warnings = [r for r in caplog.records if "rate limit storage unreachable" in r.getMessage()]
     assert len(warnings) == 1  # at most once a minute
+
+
+class _RareSweeps(SweepingMemoryStorage):
+    SWEEP_INTERVAL = 3600.0
+
+
+class _EverySweep(SweepingMemoryStorage):
+    SWEEP_INTERVAL = 0.0
+
+
+def test_the_memory_storage_starts_no_sweep_thread_per_hit() -> None:
+    """`limits`' own MemoryStorage starts a new 10 ms timer thread whenever its last one has
+    ended, so nearly every request started a thread; ours starts none within its interval.
+    This also fails should a release of `limits` stop calling the hook the storage overrides."""
+    storage = _RareSweeps()
+    first = storage.timer
+    first.join()
+
+    for _ in range(20):
+        storage.incr("token:1/second", 60)
+
+    assert storage.timer is first
+    assert storage.get("token:1/second") == 20
+
+
+def test_the_memory_storage_still_sweeps_expired_counters() -> None:
+    """Once its interval has passed, the sweep still frees counters nobody reads again."""
+    storage = _EverySweep()
+    storage.timer.join()
+    storage.incr("token:1/past-window", 0.01)
+    time.sleep(0.05)
+
+    storage.incr("token:1/this-window", 60)
+    assert storage.timer.is_alive() or storage.timer.finished.is_set()
+    storage.timer.join()
+
+    assert "token:1/past-window" not in storage.storage
+    assert storage.get("token:1/this-window") == 1
