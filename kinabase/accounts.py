@@ -75,6 +75,19 @@ class Profile:
     photo_url: str | None = None
     user_principal_name: str | None = None
 
+    def columns(self, email: str) -> dict[str, Any]:
+        """The `users` columns this profile and address fill, by name (for Core statements)."""
+        return {
+            "email": email,
+            "email_folded": fold_case(email),
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "display_name": self.display_name,
+            "job_title": self.job_title,
+            "photo_url": self.photo_url,
+            "user_principal_name": self.user_principal_name,
+        }
+
 
 def add_user(
     session: Session,
@@ -148,14 +161,7 @@ def insert_user(
         _INSERT_USER,
         {
             "org_id": org_id,
-            "email": email,
-            "email_folded": fold_case(email),
-            "first_name": profile.first_name,
-            "last_name": profile.last_name,
-            "display_name": profile.display_name,
-            "job_title": profile.job_title,
-            "photo_url": profile.photo_url,
-            "user_principal_name": profile.user_principal_name,
+            **profile.columns(email),
             "user_type": UserType.USER,
             "status": status,
             "entra_object_id": entra_object_id,

@@ -170,17 +170,7 @@ def _update(
 
     status = settled_status(session, org_id, account["status"], active=user.active)
     profile = _profile(user, email)
-    wanted: dict[str, Any] = {
-        "status": status,
-        "email": email,
-        "email_folded": fold_case(email),
-        "first_name": profile.first_name,
-        "last_name": profile.last_name,
-        "display_name": profile.display_name,
-        "job_title": profile.job_title,
-        "photo_url": profile.photo_url,
-        "user_principal_name": profile.user_principal_name,
-    }
+    wanted: dict[str, Any] = {"status": status, **profile.columns(email)}
     if account["entra_object_id"] is None:
         object_id = _new_entra_object_id(session, org_id, user)
         if object_id is not None:
