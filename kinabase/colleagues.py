@@ -249,21 +249,6 @@ def colleague_record(session: Session, org_id: int, user_id: int) -> Record:
     return record
 
 
-def set_colleague_value(record: Record, field: Field, value: Any) -> bool:
-    """Set a non-link field of a Colleague record; returns whether the value changed."""
-    if field.type.is_link:
-        raise DomainError(f"field {field.key!r} links records; use set_colleague_link")
-    if record.data.get(field.key) == value:
-        return False
-    data = dict(record.data)
-    if value is None:
-        data.pop(field.key, None)
-    else:
-        data[field.key] = value
-    record.data = data
-    return True
-
-
 def set_colleague_link(
     session: Session, record: Record, field: Field, target: Record | None
 ) -> bool:

@@ -13,7 +13,6 @@ from kinabase.colleagues import (
     colleagues_collection,
     linked_record_id,
     set_colleague_link,
-    set_colleague_value,
 )
 from kinabase.collections import Record
 from kinabase.errors import DomainError, EmailInUse, InvalidName, LicenceExhausted
@@ -126,19 +125,6 @@ def test_manager_links_another_colleague_record_of_the_same_organisation(
         set_colleague_link(session, ada_record, manager_field, ada_record)
     assert set_colleague_link(session, ada_record, manager_field, None)
     assert linked_record_id(session, ada_record, manager_field) is None
-
-
-def test_colleague_values_report_whether_they_changed(session: Session) -> None:
-    acme = create_organisation(session, "Acme")
-    ada = create_user(session, acme.id, "ada@acme.test")
-    record = colleague_record(session, acme.id, ada.id)
-    job_title = colleague_fields(session, acme.id)["jobTitle"]
-
-    assert set_colleague_value(record, job_title, "Engineer")
-    assert not set_colleague_value(record, job_title, "Engineer")
-    assert record.data["jobTitle"] == "Engineer"
-    assert set_colleague_value(record, job_title, None)
-    assert "jobTitle" not in record.data
 
 
 def test_at_least_one_sign_in_method_stays_allowed(session: Session) -> None:
