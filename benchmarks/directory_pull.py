@@ -5,7 +5,7 @@ Microsoft is never reached) with N users of one tenant, in a management tree ten
 Graph's 999-user pages; migrates a fresh database; then runs one import job of every user
 (`directory.jobs.run_import` through `jobs.queue.Jobs.run_here`, what a worker's task calls)
 and reports users per second and memory: the process's resident size before the job (the
-emulator's directory included) and its peak during the job (`ru_maxrss`). The import streams
+emulator's directory included) and its peak during the job (VmHWM). The import streams
 the directory a page at a time, so the peak's growth over the start must not grow with N: the
 run at N/4 beside the run at N shows it.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import subprocess
 import sys
@@ -95,8 +94,21 @@ class _Unrecorded(list[Any]):
 
 
 def _rss_mb() -> float:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return _status_mb("VmRSS")
+
+
+def _peak_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def _status_mb(field: str) -> float:
+    """A memory figure of /proc/self/status in MiB. VmRSS and VmHWM come from the same kernel
+    counters, so a peak read later is never below an RSS read before (statm and `ru_maxrss`
+    could disagree by a fraction of a MiB, and a small run then showed a peak under its start)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"/proc/self/status has no {field}")
 
 
 def import_in_this_process(
@@ -154,7 +166,7 @@ def import_in_this_process(
     started = time.perf_counter()
     app_jobs(app).run_here(job_id, listener)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_mb()
     with get_database(app).read_sessions() as session:
         job = session.get_one(Job, job_id)
         if job.status is not JobStatus.SUCCEEDED or job.done != users or job.failed:
