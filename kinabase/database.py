@@ -6,15 +6,17 @@ transactions are replaced by explicit ones so that a writing unit of work can st
 locked" when another process committed in between, whatever the busy timeout.
 
 Writers queue on an advisory file lock (`<database>-writer.lock`, fcntl.flock) before `BEGIN
-IMMEDIATE`, and release it when their transaction ends. SQLite's own busy handler polls with
-sleeps of up to 100 ms, so with several gunicorn workers most of a writer's time went to
-sleeping after the lock was already free; the kernel wakes a flock waiter at once.
+IMMEDIATE`, and release it once their transaction's COMMIT or ROLLBACK has run
+(`WriterLockedConnection`). SQLite's own busy handler polls with sleeps of up to 100 ms, so with
+several gunicorn workers most of a writer's time went to sleeping after the lock was already
+free; the kernel wakes a flock waiter at once.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -80,29 +82,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+    sqlite_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    if _is_file(parsed.database):
+        sqlite_args["factory"] = WriterLockedConnection
+    engine = create_engine(url, connect_args=sqlite_args, **kwargs)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "checkin", _end_leftover_transaction)
-    writer_lock = (
-        WriterLock(f"{parsed.database}-writer.lock") if _is_file(parsed.database) else None
-    )
+    if _is_file(parsed.database):
+        lock_path = f"{parsed.database}-writer.lock"
+
+        def name_lock(dbapi_connection: WriterLockedConnection, record: Any) -> None:
+            dbapi_connection.writer_lock_path = lock_path
+
+        event.listen(engine, "connect", name_lock)
 
     def begin(connection: Any) -> None:
         writing = connection.get_execution_options().get(WRITE_OPTION, False)
-        if writing and writer_lock is not None:
-            writer_lock.acquire(connection.info)
+        driver_connection = connection.connection.driver_connection
+        if writing and isinstance(driver_connection, WriterLockedConnection):
+            driver_connection.take_writer_lock()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
-    def end(connection: Any) -> None:
-        if writer_lock is not None:
-            writer_lock.release(connection.info)
-
     event.listen(engine, "begin", begin)
-    event.listen(engine, "commit", end)
-    event.listen(engine, "rollback", end)
-    if writer_lock is not None:
-        event.listen(engine, "close", writer_lock.forget)
-        event.listen(engine, "detach", writer_lock.forget)
     return engine
 
 
@@ -133,36 +134,61 @@ def _is_file(database: str | None) -> bool:
     return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
-class WriterLock:
-    """An advisory lock that SQLite writers of every process take in turn (fcntl.flock).
+class WriterLockedConnection(sqlite3.Connection):
+    """A SQLite driver connection whose writers take turns on an advisory file lock
+    (fcntl.flock on `<database>-writer.lock`), with the writers of every other process.
 
-    Each connection opens the lock file once and keeps its descriptor in its `info`; flock locks
-    belong to the open file, so two connections of one process exclude each other too. A process
-    that dies releases its lock with its files.
+    A writing transaction takes the lock before its `BEGIN IMMEDIATE` (`take_writer_lock`) and
+    releases it once its COMMIT or ROLLBACK has run, never before. SQLAlchemy's `commit` and
+    `rollback` events fire before the driver's call: a lock released there let the next writer's
+    `BEGIN IMMEDIATE` find the database still locked, and sleep in SQLite's busy handler (1 ms at
+    least) while the lock was free. The lock file is opened once per connection and closed with
+    it; flock locks belong to the open file, so two connections of one process exclude each
+    other too, and a process that dies releases its locks with its files.
     """
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    writer_lock_path: str | None = None
+    _writer_lock_fd: int | None = None
+    _writer_lock_held = False
 
-    def acquire(self, info: dict[str, Any]) -> None:
-        """Wait for the lock and take it for this connection."""
-        descriptor = info.get("writer_lock_fd")
-        if descriptor is None:
-            descriptor = info["writer_lock_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        info["writer_lock_held"] = True
+    def take_writer_lock(self) -> None:
+        """Wait for the lock and take it for this connection's transaction."""
+        if self.writer_lock_path is None:
+            return
+        if self._writer_lock_fd is None:
+            self._writer_lock_fd = os.open(self.writer_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._writer_lock_fd, fcntl.LOCK_EX)
+        self._writer_lock_held = True
 
-    def release(self, info: dict[str, Any]) -> None:
-        """Release the lock if this connection holds it."""
-        if info.pop("writer_lock_held", False):
-            fcntl.flock(info["writer_lock_fd"], fcntl.LOCK_UN)
+    def commit(self) -> None:
+        """COMMIT, then let the next writer in (even if the COMMIT failed: SQLite's own lock
+        still holds it back until this transaction is rolled back)."""
+        try:
+            super().commit()
+        finally:
+            self._release_writer_lock()
 
-    def forget(self, dbapi_connection: Any, record: Any) -> None:
-        """A pooled connection is closed: close its lock file (releasing any lock it held)."""
-        descriptor = record.info.pop("writer_lock_fd", None)
-        record.info.pop("writer_lock_held", None)
-        if descriptor is not None:
-            os.close(descriptor)
+    def rollback(self) -> None:
+        """ROLLBACK, then let the next writer in."""
+        try:
+            super().rollback()
+        finally:
+            self._release_writer_lock()
+
+    def close(self) -> None:
+        """Close the connection and its lock file (releasing the lock if it held it)."""
+        try:
+            super().close()
+        finally:
+            if self._writer_lock_fd is not None:
+                os.close(self._writer_lock_fd)
+                self._writer_lock_fd = None
+                self._writer_lock_held = False
+
+    def _release_writer_lock(self) -> None:
+        if self._writer_lock_held and self._writer_lock_fd is not None:
+            self._writer_lock_held = False
+            fcntl.flock(self._writer_lock_fd, fcntl.LOCK_UN)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:

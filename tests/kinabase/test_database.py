@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from pathlib import Path
@@ -89,3 +91,43 @@ def test_a_commit_that_failed_leaves_nothing_for_the_next_session(tmp_path: Path
         assert connection.execute(text("SELECT count(*) FROM child")).scalar_one() == 0
         assert connection.execute(text("SELECT count(*) FROM parent")).scalar_one() == 1
     engine.dispose()
+
+
+def test_the_writer_lock_is_held_until_commit_and_rollback_have_run(tmp_path: Path) -> None:
+    """SQLAlchemy's commit and rollback events fire before the driver's call; a lock released
+    there let the next writer's BEGIN IMMEDIATE meet a database still locked, and sleep in
+    SQLite's busy handler. Seen from another open file, the lock is still taken while the
+    driver runs COMMIT and ROLLBACK."""
+    database = tmp_path / "held.db"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    _, write_sessions = make_sessionmakers(engine)
+    observer = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    seen: dict[str, bool] = {}
+
+    def note_whether_locked(statement: str) -> None:
+        if statement in ("COMMIT", "ROLLBACK"):
+            try:
+                fcntl.flock(observer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                seen[statement] = True
+            else:
+                fcntl.flock(observer, fcntl.LOCK_UN)
+                seen[statement] = False
+
+    try:
+        for finish in ("commit", "rollback"):
+            with write_sessions() as session:
+                session.execute(text("INSERT INTO t VALUES (1)"))
+                driver = session.connection().connection.driver_connection
+                driver.set_trace_callback(note_whether_locked)
+                getattr(session, finish)()
+                driver.set_trace_callback(None)
+        assert seen == {"COMMIT": True, "ROLLBACK": True}
+        # and released afterwards: another writer takes it at once
+        fcntl.flock(observer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(observer, fcntl.LOCK_UN)
+    finally:
+        os.close(observer)
+        engine.dispose()
