@@ -26,7 +26,7 @@ DEFAULT_JOBS_SQLITE_PATH = "instance/jobs.db"
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
 # Per provisioning token or OAuth client, in the `limits` library's notation; docs/scim.md says
 # why these figures (Entra's gallery asks for 25 requests a second per tenant).
-DEFAULT_SCIM_RATE_LIMIT = "200/second;6000/minute"
+DEFAULT_SCIM_RATE_LIMIT = "1000/second;6000/minute"
 # Per client id at the token endpoint (Entra asks for a token about once an hour).
 DEFAULT_OAUTH_TOKEN_RATE_LIMIT = "30/minute"  # noqa: S105 - a rate, not a secret
 RATE_LIMIT_OFF = "off"
@@ -313,7 +313,7 @@ def _validate_operations(settings: Settings) -> None:
             parsed = []
         if not parsed:
             raise SettingsError(
-                f"{_VARIABLE_OF_FIELD[name]} must be limits such as '200/second;6000/minute', "
+                f"{_VARIABLE_OF_FIELD[name]} must be limits such as '1000/second;6000/minute', "
                 f"or {RATE_LIMIT_OFF!r}: {value!r}"
             )
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
