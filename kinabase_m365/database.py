@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kinabase.database import make_engine, make_sessionmakers
+from kinabase.database import make_engine, make_lookup_sessions, make_sessionmakers
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXTENSION_KEY = "kinabase.database"
@@ -75,6 +76,7 @@ class Database:
     engine: Engine
     read_sessions: sessionmaker[Session]
     write_sessions: sessionmaker[Session]
+    lookup_sessions: sessionmaker[Session]
     outages: OutageReport = field(default_factory=OutageReport)
 
 
@@ -82,7 +84,12 @@ def init_app(app: Flask, database_url: str) -> Database:
     """Create the engine for the app and close each request's session at teardown."""
     engine = make_engine(database_url)
     read, write = make_sessionmakers(engine)
-    database = Database(engine=engine, read_sessions=read, write_sessions=write)
+    database = Database(
+        engine=engine,
+        read_sessions=read,
+        write_sessions=write,
+        lookup_sessions=make_lookup_sessions(engine),
+    )
     app.extensions[EXTENSION_KEY] = database
     app.teardown_appcontext(_close_session)
     return database
@@ -109,6 +116,24 @@ def db_session() -> Session:
     return session
 
 
+@contextmanager
+def lookup_session() -> Iterator[Session]:
+    """A session for the one statement a request reads before its work (its credentials).
+
+    On SQLite a writing session holds the database's one write lock from its `BEGIN IMMEDIATE`
+    to its commit, and every writer of every worker queues for it: a write's lookup runs before
+    that, as a statement of its own (`kinabase.database.make_lookup_sessions`), outside the
+    lock. Otherwise, and on PostgreSQL, which locks rows rather than the database, it is the
+    request's own session.
+    """
+    database = get_database()
+    if not (is_writing() and database.engine.dialect.name == "sqlite"):
+        yield db_session()
+        return
+    with database.lookup_sessions() as session:
+        yield session
+
+
 def writes_data(view: View) -> View:
     """Mark a GET view that changes data, so that its session is a writing one."""
     view.writes_data = True  # type: ignore[attr-defined]
@@ -120,6 +145,24 @@ def _request_writes() -> bool:
         return True
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "writes_data", False))
+
+
+def commit_write() -> None:
+    """Commit this request's write now that its answer has read all it needs (once; a read
+    commits nothing).
+
+    What follows only renders and encodes the answer, outside the transaction: on SQLite,
+    outside the write lock that every writer queues for.
+    """
+    if not is_writing() or g.get("_write_committed", False):
+        return
+    db_session().commit()
+    g._write_committed = True
+
+
+def write_committed() -> bool:
+    """Whether this request's write has been committed (`commit_write`)."""
+    return bool(g.get("_write_committed", False))
 
 
 def discard_session() -> None:

@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from kinabase.database import is_unavailable
 from kinabase.provisioning_activity import ActivityEntry, Outcome, record_activity
-from kinabase_m365.database import db_session, discard_session, get_database
+from kinabase_m365.database import db_session, discard_session, get_database, write_committed
 from kinabase_m365.request_log import current_request_id
 from scim_server.protocol.errors import ScimError
 from scim_server.protocol.leniencies import Leniency, codes, noting
@@ -119,6 +119,8 @@ def _record_refusal(
     """Record why a write changed nothing, after rolling it back (never raises)."""
     if isinstance(error, SQLAlchemyError) and is_unavailable(error):
         return  # the entry could not be written either
+    if write_committed():
+        return  # the write and its entry were committed; only rendering the answer failed
     credential = current_credential()
     if credential is None:
         return

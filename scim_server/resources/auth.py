@@ -18,7 +18,7 @@ from flask import g, request
 
 from kinabase.provisioning_clients import live_client
 from kinabase.provisioning_tokens import record_use, use_is_stale, verify_token
-from kinabase_m365.database import db_session, get_database, is_writing
+from kinabase_m365.database import db_session, get_database, is_writing, lookup_session
 from kinabase_m365.runtime import current_settings
 from scim_server.protocol.errors import Unauthorized
 from scim_server.resources.access_tokens import (
@@ -52,23 +52,24 @@ class Credential:
 def authenticate_credential(authorization: str | None) -> Credential:
     """The credential that the `Authorization` header's bearer token stands for.
 
-    A provisioning token is looked up in the request's own transaction. Its last use is recorded
-    at most once a minute: by a writing request in its own transaction, by a reading one in a
-    short transaction of its own, so that reads stay reads. An access token's signature, expiry
-    and audience are checked, then its client's row (one primary-key read).
+    A provisioning token is looked up on `lookup_session()`: the request's own transaction, but
+    on SQLite a write's lookup runs before it takes the write lock. Its last use is recorded at
+    most once a minute: by a writing request in its own transaction, by a reading one in a short
+    transaction of its own, so that reads stay reads. An access token's signature, expiry and
+    audience are checked, then its client's row (one primary-key read).
     """
     scheme, _, credentials = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("authentication is required: send Authorization: Bearer <token>")
     if looks_like_access_token(credentials.strip()):
         return _authenticate_access_token(credentials.strip())
-    session = db_session()
-    token = verify_token(session, credentials.strip())
+    with lookup_session() as lookup:
+        token = verify_token(lookup, credentials.strip())
     if token is None:
         raise Unauthorized("the bearer token is not valid")
     if use_is_stale(token):
         if is_writing():
-            record_use(session, token.id)
+            record_use(db_session(), token.id)
         else:
             with get_database().write_sessions() as own:
                 record_use(own, token.id)
@@ -81,7 +82,8 @@ def _authenticate_access_token(token: str) -> Credential:
         claims = read_access_token(signing_key(current_settings().secret_key), token)
     except AccessTokenInvalid as error:
         raise Unauthorized(str(error)) from None
-    client = live_client(db_session(), claims.client_row_id, claims.org_id)
+    with lookup_session() as lookup:
+        client = live_client(lookup, claims.client_row_id, claims.org_id)
     if client is None:
         raise Unauthorized("the bearer token is not valid")
     return Credential(client.org_id, "client", client.client_id, client.label)

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, request
 from sqlalchemy.orm import Session, sessionmaker
 
-from kinabase_m365.database import get_database
+from kinabase_m365.database import commit_write, get_database
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.etag import etag
 from scim_server.protocol.list_response import list_response
@@ -64,8 +64,8 @@ def _members(group: ProvisionedGroup) -> list[dict[str, Any]]:
 def _answer(group: ProvisionedGroup, status: int = 200, *, stream: bool = False) -> Response:
     """The group (members included unless excluded); a read streams its members.
 
-    Writes build their answer inside their transaction, before the commit, so that they never
-    open a second one.
+    Writes read their members inside their transaction, so that they never open a second one,
+    and commit before rendering the answer.
     """
     shown = projection(SCHEMA)
     headers = {"ETag": etag(group.version)}
@@ -73,6 +73,7 @@ def _answer(group: ProvisionedGroup, status: int = 200, *, stream: bool = False)
         headers["Location"] = location("Group", group.id)
     if not shown.includes(MEMBERS) or not stream:
         members = _members(group) if shown.includes(MEMBERS) else None
+        commit_write()
         return scim_response(_rendered(group, shown, members), status, headers)
     body = _rendered(group, shown, None)
     return Response(

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from kinabase.errors import DomainError
-from kinabase_m365.database import WRITE_METHODS, db_session
+from kinabase_m365.database import WRITE_METHODS, commit_write
 from kinabase_m365.request_log import note_organisation
 from scim_server.protocol.errors import ScimError
 from scim_server.protocol.limits import check_parameters
@@ -69,17 +69,18 @@ Handler = Callable[..., Response]
 
 
 def committed(handler: Handler) -> Handler:
-    """Commit a write's transaction once its handler has rendered the answer.
+    """Commit a write's transaction once its handler has answered, unless the handler did so
+    itself before rendering its answer (`commit_write`).
 
     The one commit of a SCIM write (DESIGN.md, "One write, one transaction"): the provisioning
-    service never commits, and anything raised before this point is rolled back with the
+    service never commits, and anything raised before the commit is rolled back with the
     request's session.
     """
 
     @functools.wraps(handler)
     def run(*args: object, **kwargs: object) -> Response:
         response = handler(*args, **kwargs)
-        db_session().commit()
+        commit_write()
         return response
 
     return run

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from flask import Response
 
+from kinabase_m365.database import commit_write
 from scim_server.protocol.discovery import load_registry
 from scim_server.protocol.etag import etag
 from scim_server.protocol.list_response import list_response
@@ -49,11 +50,13 @@ def _rendered(
 
 
 def _answer(stored: ProvisionedUser, status: int = 200) -> Response:
+    """The user as the request asked to see them; a write commits before rendering it."""
     shown = projection(SCHEMA)
     groups = None
     if status != 201 and shown.includes(GROUPS):  # a new user is in no group
         session, org_id = session_and_org()
         groups = provisioning.groups_of_users(session, org_id, [stored]).get(stored.row.pk)
+    commit_write()
     headers = {"ETag": etag(stored.row.version)}
     if status == 201:
         headers["Location"] = location("User", stored.row.id)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from kinabase.database import make_sessionmakers
 from kinabase.provisioning_tokens import list_tokens, revoke_token
@@ -110,3 +111,36 @@ def test_a_patch_that_changes_nothing_keeps_the_version(acme: Provisioned) -> No
     response = acme.scim.patch(f"/Users/{user_id}", same)
     assert response.headers["ETag"] == created.headers["ETag"]
     assert response.json["meta"]["lastModified"] == created.json["meta"]["lastModified"]
+
+
+def test_a_write_with_a_wrong_token_does_not_queue_behind_the_writers(
+    client: FlaskClient, acme: Provisioned, engine: Engine
+) -> None:
+    """On SQLite a write's credentials are read before it takes the write lock, so that a
+    refused write never waits for another's transaction (and an accepted one holds the lock
+    only for its own work). On PostgreSQL nothing is locked at this point either."""
+    _, write_sessions = make_sessionmakers(engine)
+    answers: list[int] = []
+    with write_sessions() as holder:  # another writer, in the middle of its transaction
+        holder.execute(
+            text("UPDATE organisations SET name = name WHERE id = :id"), {"id": acme.org_id}
+        )
+        refused = threading.Thread(
+            target=lambda: answers.append(
+                client.post(
+                    "/scim/v2/Users",
+                    json=entra_user("ada@acme.test", "Ada", "L", "ada"),
+                    headers={"Authorization": "Bearer not-a-token"},
+                ).status_code
+            )
+        )
+        refused.start()
+        refused.join(timeout=10)
+        waited = refused.is_alive()
+        holder.commit()
+    refused.join(timeout=10)
+    assert not waited, "the refused write waited for the other writer's transaction"
+    assert answers == [401]
+    assert (
+        acme.scim.post("/Users", entra_user("ada@acme.test", "Ada", "L", "ada")).status_code == 201
+    )
