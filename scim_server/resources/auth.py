@@ -53,7 +53,9 @@ def authenticate_credential(authorization: str | None) -> Credential:
     """The credential that the `Authorization` header's bearer token stands for.
 
     A provisioning token is looked up on `lookup_session()`: the request's own transaction, but
-    on SQLite a write's lookup runs before it takes the write lock. Its last use is recorded at
+    on SQLite a write's lookup runs before it takes the write lock, so a token revoked while
+    such a write waits for the lock does not stop that write (it stops every request that
+    arrives after the revocation's commit). Its last use is recorded at
     most once a minute: by a writing request in its own transaction, by a reading one in a short
     transaction of its own, so that reads stay reads. An access token's signature, expiry and
     audience are checked, then its client's row (one primary-key read).
