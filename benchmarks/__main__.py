@@ -49,13 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers",
         type=int,
         default=None,
-        help="gunicorn workers of ours (default: gunicorn.conf.py's, WEB_CONCURRENCY or 2)",
+        help="gunicorn workers of ours (default: gunicorn.conf.py's, WEB_CONCURRENCY or 4)",
     )
     workload.add_argument(
         "--threads",
         type=int,
         default=None,
-        help="threads per worker of ours (default: gunicorn.conf.py's, GUNICORN_THREADS or 4)",
+        help="threads per worker of ours (default: gunicorn.conf.py's, GUNICORN_THREADS or 2)",
     )
     workload.add_argument(
         "--servers",

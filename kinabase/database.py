@@ -77,9 +77,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args = kwargs.pop("connect_args", {})
         if "connect_timeout" not in parsed.query:
             connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
-        # A gthread worker's threads (GUNICORN_THREADS, 4) may each hold two connections at
-        # once (a read's own and the token's last-use write): a pool of 10 never closes and
-        # reopens them, which would cost a PostgreSQL backend's start each time.
+        # A gthread worker's threads (GUNICORN_THREADS, 2 by default) may each hold two
+        # connections at once (a read's own and the token's last-use write): a pool of 10 never
+        # closes and reopens them, which would cost a PostgreSQL backend's start each time.
         kwargs.setdefault("pool_size", PG_POOL_SIZE)
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if parsed.database and parsed.database != ":memory:":

@@ -1,11 +1,13 @@
 """Serving with gunicorn: the settings that `kinabase-m365 serve`, `make run` and a plain
 `gunicorn wsgi:app` (through the project's gunicorn.conf.py) all use.
 
-Workers and threads (chosen by measurement, docs/performance.md): `WEB_CONCURRENCY` processes
-(default 2, one per core of a small machine), each a `gthread` worker with `GUNICORN_THREADS`
-threads (default 4). Threads overlap a request's waits (PostgreSQL's round trips, SQLite's
-writer lock) with another's work, and the gthread worker keeps a client's connection alive
-between requests, as Entra's provisioning service reuses it.
+Workers and threads (chosen by measurement, docs/performance.md, "Serving"):
+`WEB_CONCURRENCY` processes (default 4, two per core of a small machine), each a `gthread`
+worker with `GUNICORN_THREADS` threads (default 2). Threads overlap a request's waits
+(PostgreSQL's round trips, SQLite's writer lock) with another's work; fewer threads per process
+leave the holder of SQLite's writer lock fewer threads to share its process's GIL with. The
+gthread worker keeps a client's connection alive between requests, as Entra's provisioning
+service reuses it.
 
 Metrics are shared by the workers through prometheus-client's multiprocess mode: `serve` points
 PROMETHEUS_MULTIPROC_DIR at an empty directory before gunicorn starts (a new temporary one,
@@ -32,8 +34,8 @@ from prometheus_client import multiprocess
 from kinabase_m365.app import create_app
 from kinabase_m365.metrics import MULTIPROCESS_DIRECTORY
 
-DEFAULT_WORKERS = 2
-DEFAULT_THREADS = 4
+DEFAULT_WORKERS = 4
+DEFAULT_THREADS = 2
 KEEPALIVE_SECONDS = 75  # longer than the idle timeout of the usual reverse proxies
 
 

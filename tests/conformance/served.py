@@ -1,7 +1,7 @@
 """The service started the way the README tells an operator to, for suites that speak HTTP to it.
 
 `kinabase-m365 db upgrade`, `org create`, `token create`, then `kinabase-m365 serve --port P` on
-127.0.0.1: a real gunicorn (the README's default of two workers) in production mode, on the
+127.0.0.1: a real gunicorn (the README's default workers) in production mode, on the
 database under test. The commands are the installed console script, run as separate processes
 with only the environment the README documents.
 

@@ -1,7 +1,7 @@
 """scim2-tester, as its authors ship it, against the service started as the README says.
 
 The service runs as an operator runs it: `kinabase-m365 db upgrade`, `org create`, `token
-create`, then `kinabase-m365 serve` (gunicorn, two workers, production mode) on a free loopback
+create`, then `kinabase-m365 serve` (gunicorn, default workers, production mode) on a free loopback
 port, on each database engine under test (see `tests.conformance.served`). scim2-tester talks to it
 over HTTP through scim2-client's httpx2 engine, with the bearer token the CLI printed, exactly as
 scim2-tester's tutorial does: `check_server(SyncSCIMClient(httpx_client))`.
