@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from kinabase.accounts import create_organisation
-from kinabase.database import make_engine, make_sessionmakers
+from kinabase.database import WRITE_OPTION, make_engine, make_sessionmakers
 from kinabase.provisioning_tokens import issue_token
 from kinabase_m365 import migrate
 from kinabase_m365.app import create_app
@@ -115,7 +115,10 @@ def empty_all_tables(engine: Engine) -> None:
     or more a test with a few dozen tables, against a few tens of milliseconds).
     """
     tables = list(reversed(metadata.sorted_tables))
-    with engine.begin() as connection:
+    # A writer from the start (on SQLite the writer lock and BEGIN IMMEDIATE): a read that then
+    # writes fails at once with "database is locked" when a served process or job worker of the
+    # session committed in between.
+    with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
         used = set(connection.execute(_TABLES_WITH_ROWS).scalars())
         for table in tables:
             if table.name in used:

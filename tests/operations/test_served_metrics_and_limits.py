@@ -1,5 +1,6 @@
-"""`kinabase-m365 serve` with two gunicorn workers: /metrics adds up both workers' counts, and
-a rate limit kept in Redis is one allowance for both.
+"""`kinabase-m365 serve` with two gunicorn workers (`WEB_CONCURRENCY=2`, as the README lets an
+operator say): /metrics adds up both workers' counts, and a rate limit kept in Redis is one
+allowance for both.
 
 Requests go over fresh connections from several threads so that both workers answer; the JSON
 request log says which worker (`pid`) answered each, and the test asks until both have.
@@ -36,6 +37,7 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "METRICS_TOKEN": METRICS_TOKEN,
         "REDIS_URL": redis_url,
         "SCIM_RATE_LIMIT": f"{ALLOWANCE}/hour",
+        "WEB_CONCURRENCY": "2",
     }
     workdir: Path = tmp_path_factory.mktemp("served-operations")
     try:
