@@ -35,16 +35,21 @@ document.addEventListener("submit", (event) => {
 // Copy buttons are useless without the script: they stay hidden until it runs.
 for (const button of document.querySelectorAll("button[data-copy][hidden]")) button.hidden = false;
 
-document.addEventListener("change", (event) => {
-  const radio = event.target.closest("input[type=radio]");
-  if (!radio || !radio.form) return;
-  const warnings = radio.form.querySelectorAll("[data-warning-for]");
-  if (!warnings.length) return;
-  for (const warning of warnings) {
+const showWarningsOf = (radio) => {
+  if (!radio.form) return;
+  for (const warning of radio.form.querySelectorAll("[data-warning-for]")) {
     if (radio.form.querySelector(`input[type=radio][value="${CSS.escape(warning.dataset.warningFor)}"]`)?.name !== radio.name) continue;
     warning.hidden = warning.dataset.warningFor !== radio.value;
   }
+};
+
+document.addEventListener("change", (event) => {
+  const radio = event.target.closest("input[type=radio]");
+  if (radio) showWarningsOf(radio);
 });
+
+// A choice made before this deferred script ran (or restored by the browser) shows its warning too.
+for (const radio of document.querySelectorAll("form input[type=radio]:checked")) showWarningsOf(radio);
 
 for (const box of document.querySelectorAll("[data-follow-job]")) {
   const bar = box.querySelector("progress");
