@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from sqlalchemy.orm import Session
 
 from files.service import upload_file
@@ -78,10 +78,18 @@ def test_an_administrator_picks_a_library_updates_and_moves_the_files(
     page.get_by_role("link", name="Choose a SharePoint library…").click()
     page.get_by_label("SharePoint site").fill("Kinabase")
     page.get_by_role("button", name="Search sites").click()
+    # The libraries' page gets its script only after the choice, as on a slow connection (and
+    # as Playwright may act before a deferred script has run): the warning shows all the same.
+    held: list[Route] = []
+    page.route("**/console.js*", lambda route: held.append(route))
     page.get_by_role("list", name="Sites found").get_by_role("link", name="Kinabase").click()
 
     warning = page.locator(f'[data-warning-for="{archive.drive_id}"]')
     page.get_by_label("Archive").check()
+    assert held, "the page's script was not held back"
+    for route in held:
+        route.continue_()
+    page.unroute("**/console.js*")
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("The library Archive is not empty (1 item)")
     page.get_by_label("Documents").check()
