@@ -55,8 +55,8 @@ def _app(database_url: str) -> tuple[Flask, str]:
             "database_url": database_url,
             "environment": "test",
             "secret_key": "bench-secret",
-            # Counted as in production, but never reached: one client in-process outruns the
-            # default 200 a second on a quiet machine, and a 429 is not what is measured.
+            # Counted as in production, but never reached: one client in-process can outrun a
+            # per-second allowance on a fast machine, and a 429 is not what is measured.
             "scim_rate_limit": UNREACHED_RATE_LIMIT,
         }
     )

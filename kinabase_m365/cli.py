@@ -31,7 +31,7 @@ from kinabase_m365.directory_pull_commands import PullRefused, add_directory_pul
 from kinabase_m365.field_commands import add_field_commands
 from kinabase_m365.file_commands import add_file_commands
 from kinabase_m365.outlook_commands import add_outlook_commands
-from kinabase_m365.server import DEFAULT_WORKERS, serve
+from kinabase_m365.server import serve
 from kinabase_m365.settings import Settings, SettingsError, load_settings
 from kinabase_m365.tenant_commands import add_disconnect_command
 from sso.commands import UserCommandError, add_user_commands
@@ -129,7 +129,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument(
-        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", str(DEFAULT_WORKERS)))
+        "--workers", type=int, help="default: WEB_CONCURRENCY, else 4 (gunicorn.conf.py's)"
     )
     serve.set_defaults(handler=_serve)
 

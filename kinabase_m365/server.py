@@ -124,8 +124,10 @@ def metrics_directory() -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the app with gunicorn until interrupted."""
-    options = {**gunicorn_settings(), "bind": f"{host}:{port}", "workers": workers}
+def serve(host: str, port: int, workers: int | None = None) -> None:
+    """Serve the app with gunicorn until interrupted (`workers` None: `gunicorn_settings`')."""
+    options = {**gunicorn_settings(), "bind": f"{host}:{port}"}
+    if workers is not None:
+        options["workers"] = workers
     with metrics_directory():
         _Gunicorn(options).run()

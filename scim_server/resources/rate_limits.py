@@ -64,7 +64,7 @@ class SweepingMemoryStorage(MemoryStorage):
 
     def _MemoryStorage__schedule_expiry(self) -> None:
         # Overrides the private hook that MemoryStorage.incr calls (limits 5.x, pinned < 6);
-        # tests/scim/test_rate_limits.py checks that it is still the one called.
+        # tests/operations/test_rate_limits.py checks that it is still the one called.
         now = time.monotonic()
         if now < self._next_sweep:
             return

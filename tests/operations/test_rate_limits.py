@@ -165,10 +165,12 @@ def test_the_memory_storage_still_sweeps_expired_counters() -> None:
     storage = _EverySweep()
     storage.timer.join()
     storage.incr("token:1/past-window", 0.01)
+    storage.timer.join()
     time.sleep(0.05)
+    before = storage.timer
 
     storage.incr("token:1/this-window", 60)
-    assert storage.timer.is_alive() or storage.timer.finished.is_set()
+    assert storage.timer is not before, "no sweep was started once the interval had passed"
     storage.timer.join()
 
     assert "token:1/past-window" not in storage.storage
